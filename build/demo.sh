@@ -1,0 +1,19 @@
+#!/bin/sh
+# Builds sandboxer and runs a shell in the demo sandbox:
+#   bwrap-demo -c 'id; hostname; ls /'
+. "$(dirname "$0")/lib.sh"
+"$ROOT/build/deps.sh" demo
+rid=$(host_rid)
+publish "$rid"
+
+# Profiles are trusted only when root owns them and their directories: install them
+# into a fresh root-owned directory, as /etc/sandboxer would be.
+dir=$(as_root mktemp -d /tmp/sandboxer-demo.XXXXXX)
+as_root chmod 755 "$dir"
+as_root install -m 644 "$ROOT/profiles/defaults.toml" "$ROOT/profiles/demo.toml" "$dir/"
+bwrap=$(command -v bwrap)
+as_root sed -i "s|^bwrap = .*|bwrap = \"$bwrap\"|" "$dir/defaults.toml"
+ln -sf "$ROOT/artifacts/$rid/sandboxer" "$ROOT/artifacts/$rid/bwrap-demo"
+
+echo "\$ bwrap-demo -c 'id; hostname; ls /'   (profiles from $dir)" >&2
+SANDBOXER_PROFILE_DIR=$dir "$ROOT/artifacts/$rid/bwrap-demo" -c 'id; hostname; ls /'

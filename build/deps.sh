@@ -1,0 +1,34 @@
+#!/bin/sh
+# Installs what building and testing need, with the system's own package manager.
+# Usage: build/deps.sh demo|test
+. "$(dirname "$0")/lib.sh"
+
+# Native AOT links with clang (or gcc) and needs zlib; the demo needs bubblewrap.
+DEBIAN_DEMO="bubblewrap clang zlib1g-dev"
+ALPINE_DEMO="bubblewrap clang build-base zlib-dev"
+# The tests also run busybox sh (seed scripts).
+DEBIAN_TEST="$DEBIAN_DEMO busybox"
+ALPINE_TEST="$ALPINE_DEMO busybox"
+
+case "${1:-test}" in
+    demo) debian=$DEBIAN_DEMO alpine=$ALPINE_DEMO ;;
+    test) debian=$DEBIAN_TEST alpine=$ALPINE_TEST ;;
+    *) echo "usage: $0 demo|test" >&2; exit 64 ;;
+esac
+
+if command -v apt-get >/dev/null 2>&1; then
+    missing=
+    for p in $debian; do
+        dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+    done
+    if [ -n "$missing" ]; then
+        echo "installing:$missing" >&2
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+    fi
+elif command -v apk >/dev/null 2>&1; then
+    as_root apk add --quiet $alpine
+else
+    echo "neither apt-get nor apk found: install by hand: $debian" >&2
+    exit 69
+fi

@@ -1,0 +1,68 @@
+using Sandboxer.Profiles;
+
+namespace Sandboxer.Composition;
+
+/// <summary>
+/// The order mounts are made in: as written (defaults.toml first, then the service's file),
+/// except that a mount never comes before a mount on one of its parent directories, which
+/// would hide it. So `bind /data/db` written before `tmpfs /data` still ends up visible.
+/// </summary>
+public static class MountOrder
+{
+    public static List<MountOp> Sort(IReadOnlyList<MountOp> mounts)
+    {
+        int count = mounts.Count;
+        var byDestination = new Dictionary<string, List<int>>(count);
+        for (int i = 0; i < count; i++)
+        {
+            if (!byDestination.TryGetValue(mounts[i].Destination, out var same))
+                byDestination[mounts[i].Destination] = same = [];
+            same.Add(i);
+        }
+
+        // An edge from each mount to those on its nearest mounted ancestor is enough:
+        // farther ancestors come before that one in turn.
+        var children = new List<int>?[count];
+        var waitingFor = new int[count];
+        for (int i = 0; i < count; i++)
+        {
+            for (string? parent = Parent(mounts[i].Destination); parent is not null; parent = Parent(parent))
+            {
+                if (byDestination.TryGetValue(parent, out var ancestors))
+                {
+                    foreach (int a in ancestors)
+                        (children[a] ??= []).Add(i);
+                    waitingFor[i] = ancestors.Count;
+                    break;
+                }
+            }
+        }
+
+        // Kahn's algorithm, always taking the earliest-written mount that is ready.
+        var ready = new PriorityQueue<int, int>();
+        for (int i = 0; i < count; i++)
+        {
+            if (waitingFor[i] == 0)
+                ready.Enqueue(i, i);
+        }
+        var sorted = new List<MountOp>(count);
+        while (ready.TryDequeue(out int next, out _))
+        {
+            sorted.Add(mounts[next]);
+            foreach (int child in children[next] ?? [])
+            {
+                if (--waitingFor[child] == 0)
+                    ready.Enqueue(child, child);
+            }
+        }
+        return sorted;
+    }
+
+    private static string? Parent(string path)
+    {
+        if (path == "/")
+            return null;
+        int slash = path.LastIndexOf('/');
+        return slash == 0 ? "/" : path[..slash];
+    }
+}

@@ -1,0 +1,162 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+[assembly: DisableRuntimeMarshalling]
+
+namespace Sandboxer.Interop;
+
+/// <summary>
+/// Every call into libc. Each wrapper returns 0 or an errno read at once after the call;
+/// callers turn errno into a message. Only functions that both glibc and musl 1.2 export
+/// are imported (a test checks this against musl's libc.so); anything newer goes through
+/// syscall(2) with the kernel's own structures, which are the same under both libcs.
+/// </summary>
+internal static unsafe partial class Libc
+{
+    private const string LibraryName = "libc";
+
+    public const int SigDefault = 0;
+    public const int SigIgnore = 1;
+    /// <summary>The kernel's _NSIG: signals are numbered 1 to 64.</summary>
+    public const int SignalCount = 64;
+
+    private const int AtFdCwd = -100;
+    private const int AtSymlinkNoFollow = 0x100;
+    private const int AtEmptyPath = 0x1000;
+    private const uint StatxBasicStats = 0x7ff;
+    private const int CloseRangeCloExec = 4;
+    private const int SigSetMask = 2;
+    private const int FdSetFd = 2;
+    private const int FdCloExec = 1;
+    private const int FdGetFd = 1;
+
+    [LibraryImport(LibraryName, EntryPoint = "execv", SetLastError = true)]
+    private static partial int ExecV(byte* path, byte** argv);
+
+    [LibraryImport(LibraryName, EntryPoint = "syscall", SetLastError = true)]
+    private static partial long Syscall(long number, long a1, long a2, long a3, long a4, long a5);
+
+    [LibraryImport(LibraryName, EntryPoint = "realpath", SetLastError = true)]
+    private static partial byte* RealPathNative(byte* path, byte* resolved);
+
+    [LibraryImport(LibraryName, EntryPoint = "fcntl", SetLastError = true)]
+    private static partial int Fcntl(int fd, int command, long argument);
+
+    /// <summary>Replaces the process image; returns only on failure, with errno.</summary>
+    public static int Exec(byte* path, byte** argv)
+    {
+        ExecV(path, argv);
+        return Marshal.GetLastPInvokeError();
+    }
+
+    /// <summary>The current handler of a signal (SigDefault, SigIgnore or a function).</summary>
+    public static int GetSignalHandler(int signal, out nint handler)
+    {
+        // The kernel's struct sigaction is at most 32 bytes on x64 and arm64 and starts
+        // with the handler; only that field is read.
+        var old = stackalloc long[4];
+        handler = 0;
+        if (Syscall(Numbers.RtSigaction, signal, 0, (long)old, 8, 0) != 0)
+            return Marshal.GetLastPInvokeError();
+        handler = (nint)old[0];
+        return 0;
+    }
+
+    /// <summary>Sets a signal to SIG_DFL with no flags and an empty mask.</summary>
+    public static int SetSignalDefault(int signal)
+    {
+        // All zero is SIG_DFL whatever the field order of the architecture's struct.
+        var action = stackalloc long[4] { 0, 0, 0, 0 };
+        return Syscall(Numbers.RtSigaction, signal, (long)action, 0, 8, 0) == 0
+            ? 0 : Marshal.GetLastPInvokeError();
+    }
+
+    /// <summary>Empties the calling thread's signal mask.</summary>
+    public static int UnblockAllSignals()
+    {
+        long empty = 0;
+        return Syscall(Numbers.RtSigprocmask, SigSetMask, (long)&empty, 0, 8, 0) == 0
+            ? 0 : Marshal.GetLastPInvokeError();
+    }
+
+    /// <summary>Marks every descriptor from <paramref name="first"/> up close-on-exec (Linux 5.11).</summary>
+    public static int CloseRangeOnExec(int first)
+    {
+        return Syscall(Numbers.CloseRange, first, uint.MaxValue, CloseRangeCloExec, 0, 0) == 0
+            ? 0 : Marshal.GetLastPInvokeError();
+    }
+
+    public static int SetCloseOnExec(int fd)
+    {
+        int flags = Fcntl(fd, FdGetFd, 0);
+        if (flags < 0)
+            return Marshal.GetLastPInvokeError();
+        return Fcntl(fd, FdSetFd, flags | FdCloExec) < 0 ? Marshal.GetLastPInvokeError() : 0;
+    }
+
+    public static int IsCloseOnExec(int fd, out bool closeOnExec)
+    {
+        int flags = Fcntl(fd, FdGetFd, 0);
+        closeOnExec = flags >= 0 && (flags & FdCloExec) != 0;
+        return flags < 0 ? Marshal.GetLastPInvokeError() : 0;
+    }
+
+    /// <summary>lstat-like status of a path (symlinks are not followed).</summary>
+    public static int StatPath(byte* path, out FileStatus status)
+    {
+        status = default;
+        fixed (FileStatus* s = &status)
+        {
+            return Syscall(Numbers.Statx, AtFdCwd, (long)path, AtSymlinkNoFollow, StatxBasicStats, (long)s) == 0
+                ? 0 : Marshal.GetLastPInvokeError();
+        }
+    }
+
+    /// <summary>Status of an open descriptor.</summary>
+    public static int StatDescriptor(int fd, out FileStatus status)
+    {
+        status = default;
+        byte empty = 0;
+        fixed (FileStatus* s = &status)
+        {
+            return Syscall(Numbers.Statx, fd, (long)&empty, AtEmptyPath, StatxBasicStats, (long)s) == 0
+                ? 0 : Marshal.GetLastPInvokeError();
+        }
+    }
+
+    /// <summary>realpath(3) into a caller's buffer of at least 4096 bytes.</summary>
+    public static int RealPath(byte* path, byte* resolved)
+    {
+        return RealPathNative(path, resolved) == null ? Marshal.GetLastPInvokeError() : 0;
+    }
+
+    /// <summary>Syscall numbers: x86-64 has its own table, arm64 the generic one.</summary>
+    private static class Numbers
+    {
+        private static readonly bool IsX64 = RuntimeInformation.ProcessArchitecture == Architecture.X64;
+        public static readonly long RtSigaction = IsX64 ? 13 : 134;
+        public static readonly long RtSigprocmask = IsX64 ? 14 : 135;
+        public static readonly long Statx = IsX64 ? 332 : 291;
+        public const long CloseRange = 436;
+    }
+}
+
+/// <summary>The leading fields of the kernel's struct statx (256 bytes in all).</summary>
+[StructLayout(LayoutKind.Explicit, Size = 256)]
+internal struct FileStatus
+{
+    [FieldOffset(20)] public uint Uid;
+    [FieldOffset(24)] public uint Gid;
+    [FieldOffset(28)] public ushort Mode;
+    [FieldOffset(32)] public ulong Inode;
+    [FieldOffset(136)] public uint DeviceMajor;
+    [FieldOffset(140)] public uint DeviceMinor;
+
+    public const ushort TypeMask = 0xF000;
+    public const ushort TypeDirectory = 0x4000;
+    public const ushort TypeRegular = 0x8000;
+    public const ushort TypeSymlink = 0xA000;
+
+    public readonly bool IsDirectory => (Mode & TypeMask) == TypeDirectory;
+    public readonly bool IsRegularFile => (Mode & TypeMask) == TypeRegular;
+}

@@ -1,0 +1,93 @@
+using System.Runtime.InteropServices;
+
+namespace Sandboxer.Interop;
+
+/// <summary>Hands the process over to another program, leaving it nothing of ours.</summary>
+internal static unsafe class ProcessImage
+{
+    /// <summary>
+    /// execv(2)s <paramref name="argv"/>[0] with the caller's environment. Returns only by
+    /// throwing: the exec failed (126, or 127 when the program does not exist).
+    /// </summary>
+    public static void Replace(IReadOnlyList<byte[]> argv)
+    {
+        // One block for the strings and one for the pointer array; never freed, as
+        // the process either becomes another program or exits right after.
+        nuint total = 0;
+        foreach (var arg in argv)
+            total += (nuint)arg.Length + 1;
+        var strings = (byte*)NativeMemory.AllocZeroed(total);
+        var pointers = (byte**)NativeMemory.AllocZeroed((nuint)(argv.Count + 1), (nuint)sizeof(byte*));
+        var cursor = strings;
+        for (int i = 0; i < argv.Count; i++)
+        {
+            pointers[i] = cursor;
+            argv[i].CopyTo(new Span<byte>(cursor, argv[i].Length));
+            cursor += argv[i].Length + 1;
+        }
+
+        ResetSignals();
+        CloseOnExecFrom(3);
+        int errno = Libc.Exec(pointers[0], pointers);
+
+        string program = System.Text.Encoding.UTF8.GetString(argv[0]);
+        throw new SandboxerException(errno == Errno.NoEntry ? ExitCodes.NotFound : ExitCodes.CannotExecute,
+            $"cannot execute {program}: {Marshal.GetPInvokeErrorMessage(errno)}");
+    }
+
+    /// <summary>
+    /// An ignored signal stays ignored across exec (the .NET runtime ignores SIGPIPE, a
+    /// caller may ignore SIGHUP); handled ones return to default by themselves. The mask
+    /// is inherited too, so it is emptied.
+    /// </summary>
+    public static void ResetSignals()
+    {
+        for (int signal = 1; signal <= Libc.SignalCount; signal++)
+        {
+            // SIGKILL, SIGSTOP and libc's reserved signals answer EINVAL: nothing to reset there.
+            if (Libc.GetSignalHandler(signal, out nint handler) == 0 && handler == Libc.SigIgnore)
+                Check(Libc.SetSignalDefault(signal), "cannot reset the disposition of signal " + signal);
+        }
+        Check(Libc.UnblockAllSignals(), "cannot unblock signals");
+    }
+
+    /// <summary>
+    /// bwrap passes every open descriptor into the sandbox, so none but 0-2 may reach it.
+    /// Close-on-exec rather than close: the runtime's own descriptors stay valid until the
+    /// exec itself.
+    /// </summary>
+    public static void CloseOnExecFrom(int first)
+    {
+        int errno = Libc.CloseRangeOnExec(first);
+        if (errno == 0)
+            return;
+        if (errno != Errno.NoSystemCall && errno != Errno.Invalid)
+            Check(errno, "cannot mark descriptors close-on-exec");
+        // Kernels before 5.11 lack CLOSE_RANGE_CLOEXEC: walk the open descriptors instead.
+        foreach (var entry in Directory.EnumerateFileSystemEntries("/proc/self/fd"))
+        {
+            if (int.TryParse(Path.GetFileName(entry), out int fd) && fd >= first)
+            {
+                int error = Libc.SetCloseOnExec(fd);
+                // The directory's own descriptor is gone by the time it is reached.
+                if (error != Errno.BadDescriptor)
+                    Check(error, $"cannot mark descriptor {fd} close-on-exec");
+            }
+        }
+    }
+
+    private static void Check(int errno, string what)
+    {
+        if (errno != 0)
+            throw new SandboxerException(ExitCodes.Software, $"{what}: {Marshal.GetPInvokeErrorMessage(errno)}");
+    }
+}
+
+/// <summary>The errno values the code tests for (the same on every Linux architecture here).</summary>
+internal static class Errno
+{
+    public const int NoEntry = 2;
+    public const int BadDescriptor = 9;
+    public const int Invalid = 22;
+    public const int NoSystemCall = 38;
+}

@@ -1,0 +1,49 @@
+namespace Sandboxer.Profiles;
+
+public readonly record struct Located<T>(T Value, Location Location);
+
+/// <summary>
+/// One filesystem operation: a mount (made in dependency order) or a change to a mounted
+/// path (remount-ro, chmod: made after every mount).
+/// </summary>
+/// <param name="Option">The bwrap option without "--".</param>
+/// <param name="Operands">Its operands, as written.</param>
+/// <param name="Destination">The path inside the sandbox, normalised, for ordering.</param>
+/// <param name="Perms">--perms for the operation (octal), if any.</param>
+/// <param name="Size">--size for a tmpfs, in bytes, or 0.</param>
+/// <param name="Sources">--overlay-src operands of an overlay.</param>
+public sealed record MountOp(
+    string Option,
+    string[] Operands,
+    string Destination,
+    string? Perms,
+    long Size,
+    string[] Sources,
+    Location Location);
+
+/// <summary>
+/// A service's sandbox: defaults.toml with the service's profile applied over it.
+/// Scalars of the later file replace the earlier's; lists and mounts append.
+/// </summary>
+public sealed class Profile
+{
+    public const string DefaultBwrap = "/usr/bin/bwrap";
+
+    public required string Name { get; init; }
+    public Located<string>? Bwrap { get; set; }
+    public Located<string>? Command { get; set; }
+    public List<string> Args { get; } = [];
+    public Dictionary<string, Located<bool>> Flags { get; } = [];
+    /// <summary>Text, Path and Id options, as their operand.</summary>
+    public Dictionary<string, Located<string>> Values { get; } = [];
+    /// <summary>TextList, Capabilities and PathList options, in order.</summary>
+    public Dictionary<string, List<Located<string>>> Lists { get; } = [];
+    /// <summary>setenv, in first-definition order; a later value for a name replaces the earlier.</summary>
+    public List<KeyValuePair<string, Located<string>>> Environment { get; } = [];
+    public List<MountOp> Mounts { get; } = [];
+    public List<MountOp> PathChanges { get; } = [];
+
+    public string BwrapPath => Bwrap?.Value ?? DefaultBwrap;
+
+    public bool IsSet(string flag) => Flags.TryGetValue(flag, out var value) && value.Value;
+}

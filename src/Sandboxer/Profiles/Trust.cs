@@ -1,0 +1,106 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using Sandboxer.Interop;
+
+namespace Sandboxer.Profiles;
+
+/// <summary>
+/// A profile decides what a service may touch, so only root may write it: the file and every
+/// directory above it must be owned by root and not writable by group or others (a sticky
+/// world-writable directory such as /tmp excepted, since there nobody can replace root's entries).
+/// </summary>
+public static unsafe class Trust
+{
+    private const int GroupOrOtherWrite = 0x12; // 0022
+    private const int OtherWrite = 0x2;
+    private const int Sticky = 0x200;           // 01000
+
+    /// <summary>Reads a profile after checking who can change it. Throws a configuration error otherwise.</summary>
+    public static string ReadProfile(string path)
+    {
+        string real = RealPath(path);
+        CheckFile(real, path);
+        for (string? dir = Path.GetDirectoryName(real); dir is not null; dir = Path.GetDirectoryName(dir))
+            CheckDirectory(dir, path);
+
+        byte[] bytes;
+        using (var handle = File.OpenHandle(real, FileMode.Open, FileAccess.Read))
+        {
+            // The checked path and the opened file must be one and the same.
+            int fd = (int)handle.DangerousGetHandle();
+            var byPath = Stat(real, path);
+            if (Libc.StatDescriptor(fd, out var opened) != 0 || opened.Inode != byPath.Inode
+                || opened.DeviceMajor != byPath.DeviceMajor || opened.DeviceMinor != byPath.DeviceMinor)
+                throw SandboxerException.Config($"{path}: changed while it was being checked");
+            bytes = new byte[RandomAccess.GetLength(handle)];
+            int read = 0;
+            while (read < bytes.Length)
+            {
+                int n = RandomAccess.Read(handle, bytes.AsSpan(read), read);
+                if (n == 0)
+                    break;
+                read += n;
+            }
+            bytes = bytes.AsSpan(0, read).ToArray();
+        }
+        try
+        {
+            return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw SandboxerException.Config($"{path}: not valid UTF-8");
+        }
+    }
+
+    private static void CheckFile(string real, string shown)
+    {
+        var status = Stat(real, shown);
+        string where = real == shown ? shown : $"{shown} (which is {real})";
+        if (!status.IsRegularFile)
+            throw SandboxerException.Config($"{where}: not a regular file");
+        if (status.Uid != 0)
+            throw SandboxerException.Config($"{where}: not trusted: owned by uid {status.Uid}, not root");
+        if ((status.Mode & GroupOrOtherWrite) != 0)
+            throw SandboxerException.Config($"{where}: not trusted: writable by {Writers(status.Mode)} (mode {Mode(status.Mode)})");
+    }
+
+    private static void CheckDirectory(string dir, string shown)
+    {
+        var status = Stat(dir, shown);
+        if (status.Uid != 0)
+            throw SandboxerException.Config($"{shown}: not trusted: directory {dir} is owned by uid {status.Uid}, not root");
+        bool stickyForAll = (status.Mode & Sticky) != 0 && (status.Mode & OtherWrite) != 0;
+        if ((status.Mode & GroupOrOtherWrite) != 0 && !stickyForAll)
+            throw SandboxerException.Config($"{shown}: not trusted: directory {dir} is writable by {Writers(status.Mode)} (mode {Mode(status.Mode)})");
+    }
+
+    private static string Writers(int mode) => (mode & GroupOrOtherWrite) == GroupOrOtherWrite ? "group and others"
+        : (mode & OtherWrite) != 0 ? "others" : "group";
+
+    private static string Mode(int mode) => System.Convert.ToString(mode & 0xFFF, 8).PadLeft(4, '0');
+
+    private static FileStatus Stat(string path, string shown)
+    {
+        fixed (byte* p = Encoding.UTF8.GetBytes(path + "\0"))
+        {
+            int errno = Libc.StatPath(p, out var status);
+            return errno == 0 ? status
+                : throw SandboxerException.Config($"{shown}: cannot check {path}: {Marshal.GetPInvokeErrorMessage(errno)}");
+        }
+    }
+
+    private static string RealPath(string path)
+    {
+        var resolved = stackalloc byte[4096];
+        fixed (byte* p = Encoding.UTF8.GetBytes(path + "\0"))
+        {
+            int errno = Libc.RealPath(p, resolved);
+            if (errno == Errno.NoEntry)
+                throw SandboxerException.Config($"{path}: no such profile");
+            if (errno != 0)
+                throw SandboxerException.Config($"{path}: {Marshal.GetPInvokeErrorMessage(errno)}");
+            return Encoding.UTF8.GetString(new ReadOnlySpan<byte>(resolved, new ReadOnlySpan<byte>(resolved, 4096).IndexOf((byte)0)));
+        }
+    }
+}

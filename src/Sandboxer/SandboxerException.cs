@@ -1,0 +1,24 @@
+namespace Sandboxer;
+
+/// <summary>sysexits(3) codes, plus the shell's 126/127 for exec failures.</summary>
+public static class ExitCodes
+{
+    public const int Usage = 64;
+    public const int Software = 70;
+    public const int Config = 78;
+    public const int CannotExecute = 126;
+    public const int NotFound = 127;
+}
+
+/// <summary>
+/// The one error type: a message for the user and the exit code that goes with it.
+/// Caught only in Main, printed as "sandboxer: {Message}".
+/// </summary>
+public sealed class SandboxerException(int exitCode, string message) : Exception(message)
+{
+    public int ExitCode { get; } = exitCode;
+
+    public static SandboxerException Usage(string message) => new(ExitCodes.Usage, message);
+
+    public static SandboxerException Config(string message) => new(ExitCodes.Config, message);
+}

@@ -1,0 +1,59 @@
+namespace Sandboxer.Tests.Support;
+
+/// <summary>
+/// A root-owned profile directory under /tmp (the sticky /tmp is allowed above it), with
+/// bwrap-NAME links to the published binary in a bin/ beside it.
+/// </summary>
+public sealed class ProfileDirectory : IDisposable
+{
+    /// <summary>The shipped defaults, as a service on this machine gets them.</summary>
+    public static string ShippedDefaults => File.ReadAllText(System.IO.Path.Combine(Published.RepositoryRoot, "profiles", "defaults.toml"))
+        .Replace("/usr/bin/bwrap", Published.Bwrap);
+
+    /// <summary>What /bin/sh needs on Debian and Alpine, read-only.</summary>
+    public const string ShellMounts = """ro-bind-try = ["/usr", "/bin", "/lib", "/lib64", "/sbin"]""";
+
+    public string Root { get; }
+    public string Path => System.IO.Path.Combine(Root, "profiles");
+    public string Bin => System.IO.Path.Combine(Root, "bin");
+
+    public ProfileDirectory(string? defaults = null)
+    {
+        Root = Directory.CreateTempSubdirectory("sandboxer-test-").FullName;
+        File.SetUnixFileMode(Root, (UnixFileMode)Convert.ToInt32("755", 8));
+        Directory.CreateDirectory(Path, (UnixFileMode)Convert.ToInt32("755", 8));
+        Directory.CreateDirectory(Bin, (UnixFileMode)Convert.ToInt32("755", 8));
+        Write("defaults", defaults ?? ShippedDefaults);
+    }
+
+    public string Write(string name, string toml)
+    {
+        string file = System.IO.Path.Combine(Path, name + ".toml");
+        File.WriteAllText(file, toml);
+        File.SetUnixFileMode(file, (UnixFileMode)Convert.ToInt32("644", 8));
+        return file;
+    }
+
+    /// <summary>A bwrap-NAME symlink to the published binary, as an admin installs it.</summary>
+    public string Link(string name)
+    {
+        string link = System.IO.Path.Combine(Bin, "bwrap-" + name);
+        if (!File.Exists(link))
+            File.CreateSymbolicLink(link, Published.Binary);
+        return link;
+    }
+
+    public Dictionary<string, string> Environment() => new() { ["SANDBOXER_PROFILE_DIR"] = Path };
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A test that failed may leave a busy file; /tmp is cleaned anyway.
+        }
+    }
+}

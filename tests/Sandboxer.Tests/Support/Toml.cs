@@ -1,0 +1,33 @@
+using System.Text;
+using Sandboxer.Composition;
+using Sandboxer.Profiles;
+
+namespace Sandboxer.Tests.Support;
+
+/// <summary>Profiles from text, for tests that need no file and no process.</summary>
+public static class Toml
+{
+    public const string Hub = "/etc/sandboxer/defaults.toml";
+    public const string Spoke = "/etc/sandboxer/svc.toml";
+
+    public static Profile Load(string defaults, string service)
+    {
+        var profile = new Profile { Name = "svc" };
+        ProfileReader.Apply(profile, TomlTree.Parse(defaults, Hub), isHub: true);
+        ProfileReader.Apply(profile, TomlTree.Parse(service, Spoke), isHub: false);
+        ProfileStore.Validate(profile, Spoke);
+        return profile;
+    }
+
+    public static List<string> Compose(string defaults, string service, params string[] callerArgs) =>
+        Composer.Compose(Load(defaults, service), callerArgs.Select(Encoding.UTF8.GetBytes).ToList())
+            .Select(Encoding.UTF8.GetString).ToList();
+
+    /// <summary>The configuration error a profile gives, or a failed assertion if it loads.</summary>
+    public static SandboxerException Error(string defaults, string service)
+    {
+        var e = Assert.Throws<SandboxerException>(() => Load(defaults, service));
+        Assert.Equal(ExitCodes.Config, e.ExitCode);
+        return e;
+    }
+}
