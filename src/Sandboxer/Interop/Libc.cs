@@ -86,12 +86,13 @@ internal static unsafe partial class Libc
             ? 0 : Marshal.GetLastPInvokeError();
     }
 
-    public static int SetCloseOnExec(int fd)
+    public static int SetCloseOnExec(int fd, bool closeOnExec)
     {
         int flags = Fcntl(fd, FdGetFd, 0);
         if (flags < 0)
             return Marshal.GetLastPInvokeError();
-        return Fcntl(fd, FdSetFd, flags | FdCloExec) < 0 ? Marshal.GetLastPInvokeError() : 0;
+        flags = closeOnExec ? flags | FdCloExec : flags & ~FdCloExec;
+        return Fcntl(fd, FdSetFd, flags) < 0 ? Marshal.GetLastPInvokeError() : 0;
     }
 
     public static int IsCloseOnExec(int fd, out bool closeOnExec)

@@ -64,11 +64,16 @@ internal static unsafe class ProcessImage
         if (errno != Errno.NoSystemCall && errno != Errno.Invalid)
             Check(errno, "cannot mark descriptors close-on-exec");
         // Kernels before 5.11 lack CLOSE_RANGE_CLOEXEC: walk the open descriptors instead.
+        CloseOnExecByListing(first);
+    }
+
+    public static void CloseOnExecByListing(int first)
+    {
         foreach (var entry in Directory.EnumerateFileSystemEntries("/proc/self/fd"))
         {
             if (int.TryParse(Path.GetFileName(entry), out int fd) && fd >= first)
             {
-                int error = Libc.SetCloseOnExec(fd);
+                int error = Libc.SetCloseOnExec(fd, true);
                 // The directory's own descriptor is gone by the time it is reached.
                 if (error != Errno.BadDescriptor)
                     Check(error, $"cannot mark descriptor {fd} close-on-exec");
