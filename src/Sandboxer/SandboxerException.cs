@@ -4,7 +4,9 @@ namespace Sandboxer;
 public static class ExitCodes
 {
     public const int Usage = 64;
+    public const int Unavailable = 69;
     public const int Software = 70;
+    public const int TempFail = 75;
     public const int Config = 78;
     public const int CannotExecute = 126;
     public const int NotFound = 127;

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Sandboxer.Composition;
 using Sandboxer.Interop;
 using Sandboxer.Profiles;
+using Sandboxer.Relay;
 
 namespace Sandboxer.Cli;
 
@@ -42,6 +43,8 @@ public static class App
             case Command.Version:
                 Console.Out.Write($"sandboxer {BuildInfo.Version}\n");
                 return 0;
+            case Command.Relay:
+                return RelayProcess.Run(args[invocation.FirstDaemonArg..]);
         }
 
         var logger = StderrLoggerProvider.Create(Environment.GetEnvironmentVariable(StderrLoggerProvider.Variable));
@@ -56,7 +59,15 @@ public static class App
         var profile = ProfileStore.Load(directory, invocation.Name!);
         Log.ProfileLoaded(logger, profile.Name, directory);
 
-        var argv = Composer.Compose(profile, RawArguments.From(args, invocation.FirstDaemonArg));
+        if (invocation.Command == Command.Signal)
+        {
+            RelaySignal.Send(profile, args[invocation.FirstDaemonArg]);
+            return 0;
+        }
+
+        var relay = !profile.Stop.Enabled ? null
+            : invocation.Command == Command.Show ? RelayLauncher.Describe(profile) : RelayLauncher.Prepare(profile);
+        var argv = Composer.Compose(profile, RawArguments.From(args, invocation.FirstDaemonArg), relay);
         if (invocation.Command == Command.Show)
         {
             using var stdout = Console.OpenStandardOutput();
@@ -65,7 +76,7 @@ public static class App
         }
         if (logger.IsEnabled(LogLevel.Debug))
             Log.Exec(logger, Encoding.UTF8.GetString(ShellQuote.Line(argv)).TrimEnd('\n'));
-        ProcessImage.Replace(argv);
+        ProcessImage.Replace(argv, relay?.Descriptors);
         return ExitCodes.Software; // not reached: Replace execs or throws
     }
 }

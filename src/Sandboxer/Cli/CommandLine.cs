@@ -1,6 +1,6 @@
 namespace Sandboxer.Cli;
 
-public enum Command { Run, Show, Help, Version }
+public enum Command { Run, Show, Signal, Relay, Help, Version }
 
 /// <summary>What was asked for: a command, the profile, and where the daemon's arguments start.</summary>
 /// <param name="FirstDaemonArg">Index into the arguments (argv without argv[0]) of the first one for the daemon.</param>
@@ -52,12 +52,19 @@ public static class CommandLine
         {
             "run" => Command.Run,
             "show" => Command.Show,
+            "signal" => Command.Signal,
+            "relay" => Command.Relay,
             _ => throw SandboxerException.Usage($"unknown command \"{args[i]}\" (see sandboxer --help)"),
         };
+        if (command == Command.Relay)
+            return new Invocation(command, null, directory, i + 1);
         if (++i == args.Count)
             throw SandboxerException.Usage($"{args[i - 1]} needs a profile name");
         string name = CheckName(args[i], args[i]);
         int first = i + 1;
+        if (command == Command.Signal)
+            return args.Count - first == 1 ? new Invocation(command, name, directory, first)
+                : throw SandboxerException.Usage("signal needs a profile name and a signal, such as: sandboxer signal monerod HUP");
         if (first < args.Count && args[first] == "--")
             first++;
         return new Invocation(command, name, directory, first);
@@ -80,6 +87,7 @@ public static class CommandLine
         Usage: bwrap-NAME [ARGS...]
                sandboxer [--profile-dir DIR] run NAME [--] [ARGS...]
                sandboxer [--profile-dir DIR] show NAME [ARGS...]
+               sandboxer [--profile-dir DIR] signal NAME SIGNAL
                sandboxer --help | --version
 
         Runs a service in the bubblewrap sandbox its profile describes: NAME.toml applied
@@ -88,10 +96,13 @@ public static class CommandLine
 
           run     compose the sandbox and exec bwrap; ARGS go to the daemon byte for byte
           show    print the exact command run would exec, quoted for sh
+          signal  send SIGNAL (HUP, USR1, TERM...) to the running daemon, through its relay
+          relay   (internal) the stop relay, run by bwrap as the sandbox's PID 1
           bwrap-NAME  a symlink to sandboxer: the same as "run NAME", every argument for the daemon
 
         Environment: SANDBOXER_LOG=error|warning|info|debug|trace logs to stderr.
-        Exit status: 64 usage, 78 profile, 126 bwrap cannot run, 127 bwrap not found.
+        Exit status: 64 usage, 69 not running, 75 previous instance still stopping, 78 profile,
+        126 bwrap cannot run, 127 bwrap not found; otherwise the daemon's.
 
         """;
 }

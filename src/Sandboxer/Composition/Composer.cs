@@ -10,7 +10,8 @@ namespace Sandboxer.Composition;
 public static class Composer
 {
     /// <param name="callerArgs">The caller's arguments, byte for byte; they follow the profile's args.</param>
-    public static List<byte[]> Compose(Profile profile, IReadOnlyList<byte[]> callerArgs)
+    /// <param name="relay">When given, the relay runs as the sandbox's PID 1 and starts the daemon.</param>
+    public static List<byte[]> Compose(Profile profile, IReadOnlyList<byte[]> callerArgs, RelayPlan? relay = null)
     {
         var argv = new List<byte[]>(64 + profile.Mounts.Count * 3 + callerArgs.Count);
         void Add(string text) => argv.Add(Encoding.UTF8.GetBytes(text));
@@ -22,7 +23,7 @@ public static class Composer
             switch (spec.Shape)
             {
                 case OptionShape.Flag:
-                    if (profile.IsSet(spec.Name))
+                    if (profile.IsSet(spec.Name) || relay is not null && RelayNeeds(profile, spec.Name))
                         Add(option);
                     break;
                 case OptionShape.Text or OptionShape.Path or OptionShape.Id:
@@ -53,17 +54,64 @@ public static class Composer
             }
         }
 
-        foreach (var op in MountOrder.Sort(profile.Mounts))
+        var mounts = profile.Mounts;
+        if (relay is not null)
+        {
+            Add("--info-fd");
+            Add(Number(relay.Info));
+            // Last in the written order, so no mount of the profile's can hide them.
+            mounts = [.. mounts];
+            foreach (var (from, to) in relay.Binds)
+                mounts.Add(new MountOp("ro-bind", [from, to], to, null, 0, [], default));
+        }
+        foreach (var op in MountOrder.Sort(mounts))
             AddOperation(op, Add);
         foreach (var op in profile.PathChanges)
             AddOperation(op, Add);
 
-        Add(profile.Command!.Value.Value);
+        var daemon = new List<byte[]>(1 + profile.Args.Count + callerArgs.Count) { Encoding.UTF8.GetBytes(profile.Command!.Value.Value) };
         foreach (var arg in profile.Args)
-            Add(arg);
-        argv.AddRange(callerArgs);
+            daemon.Add(Encoding.UTF8.GetBytes(arg));
+        daemon.AddRange(callerArgs);
+        if (relay is not null)
+            AddRelay(relay, daemon, Add);
+        else
+            argv.AddRange(daemon);
         return argv;
     }
+
+    /// <summary>
+    /// The relay must be PID 1 of its own PID namespace, and bwrap must have it killed if bwrap
+    /// dies before the relay has asked for a parent-death signal of its own.
+    /// </summary>
+    private static bool RelayNeeds(Profile profile, string flag) =>
+        flag is "as-pid-1" or "die-with-parent" || flag == "unshare-pid" && !profile.IsSet("unshare-all");
+
+    /// <summary>
+    /// sandboxer relay OPTIONS -- DAEMON ARGS. There is no /proc inside the sandbox to read raw
+    /// arguments back from, so when any is not UTF-8 they all travel hex-encoded.
+    /// </summary>
+    private static void AddRelay(RelayPlan relay, List<byte[]> daemon, Action<string> add)
+    {
+        if (relay.Loader is not null)
+            add(relay.Loader);
+        add(relay.Binary);
+        add(RelayPlan.Command);
+        add("--signal");
+        add(Number(relay.Signal));
+        add("--timeout");
+        add(Number(relay.Timeout));
+        add("--lock-fd");
+        add(Number(relay.Lock));
+        bool hex = !daemon.TrueForAll(arg => System.Text.Unicode.Utf8.IsValid(arg));
+        if (hex)
+            add("--hex");
+        add("--");
+        foreach (var arg in daemon)
+            add(hex ? Convert.ToHexString(arg) : Encoding.UTF8.GetString(arg));
+    }
+
+    private static string Number(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private static void AddOperation(MountOp op, Action<string> add)
     {

@@ -42,6 +42,41 @@ internal static unsafe partial class Libc
     [LibraryImport(LibraryName, EntryPoint = "fcntl", SetLastError = true)]
     private static partial int Fcntl(int fd, int command, long argument);
 
+    [LibraryImport(LibraryName, EntryPoint = "geteuid")]
+    public static partial uint GetEffectiveUserId();
+
+    [LibraryImport(LibraryName, EntryPoint = "flock", SetLastError = true)]
+    private static partial int FlockNative(int fd, int operation);
+
+    [LibraryImport(LibraryName, EntryPoint = "kill", SetLastError = true)]
+    private static partial int KillNative(int pid, int signal);
+
+    [LibraryImport(LibraryName, EntryPoint = "waitpid", SetLastError = true)]
+    private static partial int WaitPidNative(int pid, int* status, int options);
+
+    [LibraryImport(LibraryName, EntryPoint = "prctl", SetLastError = true)]
+    private static partial int Prctl(int option, long arg2, long arg3, long arg4, long arg5);
+
+    // posix_spawn returns its error instead of setting errno.
+    [LibraryImport(LibraryName, EntryPoint = "posix_spawn")]
+    private static partial int PosixSpawn(int* pid, byte* path, void* fileActions, void* attributes, byte** argv, byte** envp);
+
+    [LibraryImport(LibraryName, EntryPoint = "posix_spawnattr_init")]
+    private static partial int SpawnAttrInit(void* attributes);
+
+    [LibraryImport(LibraryName, EntryPoint = "posix_spawnattr_setflags")]
+    private static partial int SpawnAttrSetFlags(void* attributes, short flags);
+
+    [LibraryImport(LibraryName, EntryPoint = "posix_spawnattr_setsigmask")]
+    private static partial int SpawnAttrSetSigMask(void* attributes, void* mask);
+
+    [LibraryImport(LibraryName, EntryPoint = "posix_spawnattr_setsigdefault")]
+    private static partial int SpawnAttrSetSigDefault(void* attributes, void* signals);
+
+    [LibraryImport(LibraryName, EntryPoint = "sigemptyset")]
+    private static partial int SigEmptySet(void* set);
+
+
     /// <summary>Replaces the process image; returns only on failure, with errno.</summary>
     public static int Exec(byte* path, byte** argv)
     {
@@ -125,11 +160,75 @@ internal static unsafe partial class Libc
         }
     }
 
-    /// <summary>realpath(3) into a caller's buffer of at least 4096 bytes.</summary>
-    public static int RealPath(byte* path, byte* resolved)
+    /// <summary>realpath(3): the path with every link, "." and ".." resolved.</summary>
+    public static int RealPath(string path, out string resolved)
     {
-        return RealPathNative(path, resolved) == null ? Marshal.GetLastPInvokeError() : 0;
+        var buffer = stackalloc byte[4096];
+        resolved = "";
+        fixed (byte* p = System.Text.Encoding.UTF8.GetBytes(path + "\0"))
+        {
+            if (RealPathNative(p, buffer) == null)
+                return Marshal.GetLastPInvokeError();
+        }
+        resolved = System.Text.Encoding.UTF8.GetString(System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpanFromNullTerminated(buffer));
+        return 0;
     }
+
+    public const int LockShared = 1;
+    public const int LockExclusive = 2;
+    public const int LockNonBlocking = 4;
+
+    public static int Flock(int fd, int operation) =>
+        FlockNative(fd, operation) == 0 ? 0 : Marshal.GetLastPInvokeError();
+
+    public static int Kill(int pid, int signal) => KillNative(pid, signal) == 0 ? 0 : Marshal.GetLastPInvokeError();
+
+    /// <summary>waitpid(2); <paramref name="pid"/> is 0 with WNOHANG when no child has changed state.</summary>
+    public static int WaitPid(int which, int options, out int pid, out int status)
+    {
+        int s = 0;
+        pid = WaitPidNative(which, &s, options);
+        status = s;
+        return pid >= 0 ? 0 : Marshal.GetLastPInvokeError();
+    }
+
+    public const int WaitNoHang = 1;
+
+    /// <summary>Sets or clears (0) the signal this process gets when its parent dies.</summary>
+    public static int SetParentDeathSignal(int signal) =>
+        Prctl(PrSetPdeathsig, signal, 0, 0, 0) == 0 ? 0 : Marshal.GetLastPInvokeError();
+
+    /// <summary>
+    /// Starts a program with every signal at its default and none blocked, whatever this
+    /// process has; returns the error (posix_spawn does not use errno).
+    /// </summary>
+    public static int Spawn(byte** argv, byte** envp, out int pid)
+    {
+        // posix_spawnattr_t and sigset_t are opaque and smaller than this in glibc and musl.
+        var attributes = stackalloc byte[1024];
+        var none = stackalloc byte[256];
+        // Every bit by hand: sigfillset leaves out libc's own signals (32, 33), which the
+        // child would then get ignored rather than default.
+        var all = stackalloc byte[256];
+        new Span<byte>(all, 256).Fill(0xFF);
+        int child = 0;
+        SigEmptySet(none);
+        int error = SpawnAttrInit(attributes);
+        if (error == 0)
+            error = SpawnAttrSetFlags(attributes, SpawnSetSigDefault | SpawnSetSigMask);
+        if (error == 0)
+            error = SpawnAttrSetSigDefault(attributes, all);
+        if (error == 0)
+            error = SpawnAttrSetSigMask(attributes, none);
+        if (error == 0)
+            error = PosixSpawn(&child, argv[0], null, attributes, argv, envp);
+        pid = child;
+        return error;
+    }
+
+    private const int PrSetPdeathsig = 1;
+    private const short SpawnSetSigDefault = 0x04;
+    private const short SpawnSetSigMask = 0x08;
 
     /// <summary>Syscall numbers: x86-64 has its own table, arm64 the generic one.</summary>
     private static class Numbers

@@ -9,30 +9,44 @@ internal static unsafe class ProcessImage
     /// execv(2)s <paramref name="argv"/>[0] with the caller's environment. Returns only by
     /// throwing: the exec failed (126, or 127 when the program does not exist).
     /// </summary>
-    public static void Replace(IReadOnlyList<byte[]> argv)
+    /// <param name="inherit">Descriptors created to be passed on; every other one above 2 is closed.</param>
+    public static void Replace(IReadOnlyList<byte[]> argv, IReadOnlyList<int>? inherit = null)
     {
-        // One block for the strings and one for the pointer array; never freed, as
-        // the process either becomes another program or exits right after.
-        nuint total = 0;
-        foreach (var arg in argv)
-            total += (nuint)arg.Length + 1;
-        var strings = (byte*)NativeMemory.AllocZeroed(total);
-        var pointers = (byte**)NativeMemory.AllocZeroed((nuint)(argv.Count + 1), (nuint)sizeof(byte*));
-        var cursor = strings;
-        for (int i = 0; i < argv.Count; i++)
-        {
-            pointers[i] = cursor;
-            argv[i].CopyTo(new Span<byte>(cursor, argv[i].Length));
-            cursor += argv[i].Length + 1;
-        }
-
+        var pointers = ToNative(argv);
         ResetSignals();
         CloseOnExecFrom(3);
+        foreach (int fd in inherit ?? [])
+            Check(Libc.SetCloseOnExec(fd, false), $"cannot pass descriptor {fd} on");
         int errno = Libc.Exec(pointers[0], pointers);
 
         string program = System.Text.Encoding.UTF8.GetString(argv[0]);
         throw new SandboxerException(errno == Errno.NoEntry ? ExitCodes.NotFound : ExitCodes.CannotExecute,
             $"cannot execute {program}: {Marshal.GetPInvokeErrorMessage(errno)}");
+    }
+
+    /// <summary>posix_spawn(3)s a program with default signals and an empty mask; returns the error.</summary>
+    public static int Spawn(IReadOnlyList<byte[]> argv, IReadOnlyList<byte[]> environment, out int pid) =>
+        Libc.Spawn(ToNative(argv), ToNative(environment), out pid);
+
+    /// <summary>
+    /// A NULL-terminated array of NUL-terminated strings, in one block that is never freed:
+    /// the process either becomes another program or exits soon after.
+    /// </summary>
+    private static byte** ToNative(IReadOnlyList<byte[]> strings)
+    {
+        nuint total = 0;
+        foreach (var s in strings)
+            total += (nuint)s.Length + 1;
+        var block = (byte*)NativeMemory.AllocZeroed(total + 1);
+        var pointers = (byte**)NativeMemory.AllocZeroed((nuint)(strings.Count + 1), (nuint)sizeof(byte*));
+        var cursor = block;
+        for (int i = 0; i < strings.Count; i++)
+        {
+            pointers[i] = cursor;
+            strings[i].CopyTo(new Span<byte>(cursor, strings[i].Length));
+            cursor += strings[i].Length + 1;
+        }
+        return pointers;
     }
 
     /// <summary>
@@ -81,7 +95,7 @@ internal static unsafe class ProcessImage
         }
     }
 
-    private static void Check(int errno, string what)
+    public static void Check(int errno, string what)
     {
         if (errno != 0)
             throw new SandboxerException(ExitCodes.Software, $"{what}: {Marshal.GetPInvokeErrorMessage(errno)}");
@@ -94,5 +108,8 @@ internal static class Errno
     public const int NoEntry = 2;
     public const int BadDescriptor = 9;
     public const int Invalid = 22;
+    public const int WouldBlock = 11;
+    public const int NoChild = 10;
+    public const int Interrupted = 4;
     public const int NoSystemCall = 38;
 }

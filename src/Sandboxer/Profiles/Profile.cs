@@ -43,7 +43,33 @@ public sealed class Profile
     public List<MountOp> Mounts { get; } = [];
     public List<MountOp> PathChanges { get; } = [];
 
+    public StopSettings Stop { get; } = new();
+
     public string BwrapPath => Bwrap?.Value ?? DefaultBwrap;
 
     public bool IsSet(string flag) => Flags.TryGetValue(flag, out var value) && value.Value;
+}
+
+/// <summary>
+/// [stop]: how the relay, Sandboxer itself as the sandbox's PID 1, stops the daemon when bwrap
+/// dies, and where it keeps the lock and the PID that `sandboxer signal` uses.
+/// </summary>
+public sealed class StopSettings
+{
+    public const int DefaultTimeout = 30;
+    public const string StateRoot = "/run/sandboxer";
+
+    public Located<bool>? Relay { get; set; }
+    public int Signal { get; set; } = Interop.Signals.Terminate;
+    /// <summary>Seconds between the stop signal and SIGKILL.</summary>
+    public int Timeout { get; set; } = DefaultTimeout;
+    /// <summary>Seconds a start waits for the previous sandbox to end; by default the timeout and 10 more.</summary>
+    public int? Wait { get; set; }
+    public string? State { get; set; }
+
+    public bool Enabled => Relay?.Value ?? true;
+
+    public int StartWait => Wait ?? Timeout + 10;
+
+    public string StateDirectory(string name) => State ?? StateRoot + "/" + name;
 }

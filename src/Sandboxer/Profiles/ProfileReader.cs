@@ -6,7 +6,8 @@ namespace Sandboxer.Profiles;
 /// </summary>
 public static class ProfileReader
 {
-    private static readonly string[] TopLevelKeys = ["bwrap", "command", "args", "sandbox"];
+    private static readonly string[] TopLevelKeys = ["bwrap", "command", "args", "sandbox", "stop"];
+    private static readonly string[] StopKeys = ["relay", "signal", "timeout", "wait", "state"];
 
     /// <param name="isHub">defaults.toml: no command or args of its own.</param>
     public static void Apply(Profile profile, TomlNode root, bool isHub)
@@ -30,6 +31,9 @@ public static class ProfileReader
                     break;
                 case "sandbox":
                     ApplySandbox(profile, Expect(entry.Value, TomlKind.Table, "sandbox", "a table"));
+                    break;
+                case "stop":
+                    ApplyStop(profile.Stop, Expect(entry.Value, TomlKind.Table, "stop", "a table"));
                     break;
                 default:
                     throw Unknown(entry, entry.Key, TopLevelKeys);
@@ -97,6 +101,43 @@ public static class ProfileReader
                     break;
             }
         }
+    }
+
+    private static void ApplyStop(StopSettings stop, TomlNode table)
+    {
+        foreach (var entry in table.Entries)
+        {
+            string key = "stop." + entry.Key;
+            var value = entry.Value;
+            switch (entry.Key)
+            {
+                case "relay":
+                    stop.Relay = new(Expect(value, TomlKind.Boolean, key, "true or false").Boolean, value.Location);
+                    break;
+                case "signal":
+                    string name = value.Kind == TomlKind.Integer ? value.Integer.ToString(System.Globalization.CultureInfo.InvariantCulture) : Text(value, key);
+                    stop.Signal = Interop.Signals.Parse(name) is int signal && signal != Interop.Signals.Kill ? signal
+                        : throw Error(value.Location, key, $"\"{name}\" is not a signal a daemon can handle, such as \"TERM\" or \"INT\"");
+                    break;
+                case "timeout":
+                    stop.Timeout = Seconds(value, key);
+                    break;
+                case "wait":
+                    stop.Wait = Seconds(value, key);
+                    break;
+                case "state":
+                    stop.State = AbsolutePath(value, key);
+                    break;
+                default:
+                    throw Unknown(entry, key, StopKeys);
+            }
+        }
+    }
+
+    private static int Seconds(TomlNode node, string key)
+    {
+        long seconds = Expect(node, TomlKind.Integer, key, "a number of seconds").Integer;
+        return seconds is >= 0 and <= 86400 ? (int)seconds : throw Error(node.Location, key, $"{seconds} is not between 0 and 86400 seconds");
     }
 
     private static void AppendList(Profile profile, OptionSpec spec, TomlNode value, string key)

@@ -75,6 +75,33 @@ public static unsafe class Trust
             throw SandboxerException.Config($"{shown}: not trusted: directory {dir} is writable by {Writers(status.Mode)} (mode {Mode(status.Mode)})");
     }
 
+    /// <summary>
+    /// The relay's state directory: its lock keeps a second instance from starting and its
+    /// PID is what `sandboxer signal` signals, so only root or the service's user may write it.
+    /// </summary>
+    /// <param name="user">The user who may own it besides root; null when root only reads it.</param>
+    public static void CheckStateDirectory(string dir, uint? user)
+    {
+        var status = Stat(dir, dir);
+        if (!status.IsDirectory)
+            throw SandboxerException.Config($"{dir}: not a directory");
+        if (user is not null && status.Uid != 0 && status.Uid != user)
+            throw SandboxerException.Config($"{dir}: not trusted: owned by uid {status.Uid}, neither root nor the service's user");
+        if ((status.Mode & GroupOrOtherWrite) != 0)
+            throw SandboxerException.Config($"{dir}: not trusted: writable by {Writers(status.Mode)} (mode {Mode(status.Mode)})");
+    }
+
+    /// <summary>Whether two paths are the same file, following links (/proc/PID/exe included).</summary>
+    public static bool SameFile(string a, string b) =>
+        File.Exists(a) && File.Exists(b) && Identity(a) == Identity(b);
+
+    private static (ulong, uint, uint) Identity(string path)
+    {
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
+        return Libc.StatDescriptor((int)handle.DangerousGetHandle(), out var s) == 0
+            ? (s.Inode, s.DeviceMajor, s.DeviceMinor) : default;
+    }
+
     private static string Writers(int mode) => (mode & GroupOrOtherWrite) == GroupOrOtherWrite ? "group and others"
         : (mode & OtherWrite) != 0 ? "others" : "group";
 
@@ -92,15 +119,9 @@ public static unsafe class Trust
 
     private static string RealPath(string path)
     {
-        var resolved = stackalloc byte[4096];
-        fixed (byte* p = Encoding.UTF8.GetBytes(path + "\0"))
-        {
-            int errno = Libc.RealPath(p, resolved);
-            if (errno == Errno.NoEntry)
-                throw SandboxerException.Config($"{path}: no such profile");
-            if (errno != 0)
-                throw SandboxerException.Config($"{path}: {Marshal.GetPInvokeErrorMessage(errno)}");
-            return Encoding.UTF8.GetString(new ReadOnlySpan<byte>(resolved, new ReadOnlySpan<byte>(resolved, 4096).IndexOf((byte)0)));
-        }
+        int errno = Libc.RealPath(path, out string real);
+        if (errno == Errno.NoEntry)
+            throw SandboxerException.Config($"{path}: no such profile");
+        return errno == 0 ? real : throw SandboxerException.Config($"{path}: {Marshal.GetPInvokeErrorMessage(errno)}");
     }
 }

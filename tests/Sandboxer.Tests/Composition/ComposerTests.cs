@@ -161,6 +161,8 @@ public class ComposerTests
             dev-bind-try = "/dev/kvm"
             bind-try = "/var/cache/d"
             ro-bind-try = "/etc/d.conf"
+            [stop]
+            relay = false
             """);
         Assert.Equal(
             "/usr/bin/bwrap --unshare-user --unshare-user-try --unshare-ipc --unshare-pid --unshare-net --unshare-uts " +

@@ -122,7 +122,7 @@ public sealed class CoreTests : IDisposable
         string record = Path.Combine(profiles.Root, "argv");
         File.WriteAllText(recorder, $"#!/bin/sh\nfor a in \"$0\" \"$@\"; do printf '%s\\0' \"$a\"; done > '{record}'\n");
         File.SetUnixFileMode(recorder, (UnixFileMode)Convert.ToInt32("755", 8));
-        profiles.Write("recorded", $"bwrap = \"{recorder}\"\ncommand = \"/usr/bin/daemon\"\nargs = [\"--flag=it's\"]\n[sandbox]\nbind = [{{ from = \"/srv/a b\", to = \"/data\" }}]\nsetenv = {{ GREETING = \"hello world\" }}\n");
+        profiles.Write("recorded", $"bwrap = \"{recorder}\"\ncommand = \"/usr/bin/daemon\"\nargs = [\"--flag=it's\"]\n[sandbox]\nbind = [{{ from = \"/srv/a b\", to = \"/data\" }}]\nsetenv = {{ GREETING = \"hello world\" }}\n[stop]\nrelay = false\n");
 
         var run = Runner.Run(profiles.Link("recorded"), Awkward, profiles.Environment());
         Assert.True(run.ExitCode == 0, run.ToString());

@@ -1,0 +1,2 @@
+// bubblewrap, and so Sandboxer, exists only on Linux.
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]

@@ -1,0 +1,176 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using Sandboxer.Interop;
+
+namespace Sandboxer.Relay;
+
+/// <summary>
+/// The inside half: Sandboxer as the sandbox's PID 1. It starts the daemon, passes it the
+/// signals sent to the sandbox, reaps every zombie, and when bwrap dies (a supervisor's stop)
+/// sends the daemon its stop signal, waits, then SIGKILLs what is left. It exits with the
+/// daemon's status, which bwrap passes on.
+/// </summary>
+public static class RelayProcess
+{
+    /// <summary>
+    /// What the kernel sends when bwrap dies: one no daemon is sent through the relay, and that
+    /// nothing else uses.
+    /// </summary>
+    public const int BwrapDied = 16; // SIGSTKFLT
+
+    private sealed record Options(int Signal, int Timeout, int LockFd, List<byte[]> Daemon);
+
+    private static readonly object Gate = new();
+    private static readonly ManualResetEventSlim DaemonExited = new();
+    private static Options? options;
+    private static int daemonPid;
+    private static bool stopping;
+
+    public static int Run(IReadOnlyList<string> args)
+    {
+        options = Parse(args);
+        // The lock must outlive the daemon but never reach it.
+        ProcessImage.Check(Libc.SetCloseOnExec(options.LockFd, true), "relay: cannot keep the lock from the daemon");
+
+        // As PID 1 only signals with a handler arrive, so handlers come first. bwrap's
+        // --die-with-parent has the kernel SIGKILL us if bwrap dies before the next line;
+        // after it, its death is a signal we can act on.
+        var registrations = new List<PosixSignalRegistration> { PosixSignalRegistration.Create((PosixSignal)BwrapDied, OnBwrapDied) };
+        foreach (int signal in Signals.Relayed)
+            registrations.Add(PosixSignalRegistration.Create((PosixSignal)signal, Forward));
+        ProcessImage.Check(Libc.SetParentDeathSignal(BwrapDied), "relay: cannot ask for a parent-death signal");
+
+        lock (Gate)
+        {
+            int error = ProcessImage.Spawn(options.Daemon, Environment(), out daemonPid);
+            if (error != 0)
+            {
+                string program = Encoding.UTF8.GetString(options.Daemon[0]);
+                throw new SandboxerException(error == Errno.NoEntry ? ExitCodes.NotFound : ExitCodes.CannotExecute,
+                    $"cannot execute {program}: {Marshal.GetPInvokeErrorMessage(error)}");
+            }
+            if (stopping)
+                StartStop();
+        }
+
+        int status = ReapUntilDaemonExits();
+        foreach (var registration in registrations)
+            registration.Dispose();
+        return status;
+    }
+
+    /// <summary>Signals sent to the sandbox (sandboxer signal) go on to the daemon.</summary>
+    private static void Forward(PosixSignalContext context)
+    {
+        context.Cancel = true;
+        lock (Gate)
+        {
+            if (daemonPid > 0 && !DaemonExited.IsSet)
+                Libc.Kill(daemonPid, (int)context.Signal);
+        }
+    }
+
+    private static void OnBwrapDied(PosixSignalContext context)
+    {
+        context.Cancel = true;
+        lock (Gate)
+        {
+            if (stopping)
+                return;
+            stopping = true;
+            if (daemonPid > 0)
+                StartStop();
+        }
+    }
+
+    /// <summary>The daemon gets its stop signal, then the timeout to exit before everything is killed.</summary>
+    private static void StartStop()
+    {
+        Libc.Kill(daemonPid, options!.Signal);
+        new Thread(() =>
+        {
+            if (!DaemonExited.Wait(TimeSpan.FromSeconds(options.Timeout)))
+                Libc.Kill(-1, Signals.Kill);
+        }) { IsBackground = true, Name = "stop timeout" }.Start();
+    }
+
+    /// <summary>
+    /// As PID 1 every orphan of the sandbox is ours to reap. Once the daemon is gone the rest
+    /// is killed, so nothing outlives the sandbox's lock.
+    /// </summary>
+    private static int ReapUntilDaemonExits()
+    {
+        int daemonStatus = 0;
+        while (true)
+        {
+            int errno = Libc.WaitPid(-1, 0, out int pid, out int status);
+            if (errno == Errno.Interrupted)
+                continue;
+            if (errno != 0)
+                break; // ECHILD: nobody is left
+            if (pid == daemonPid)
+            {
+                daemonStatus = status;
+                lock (Gate)
+                    DaemonExited.Set();
+                // Kills every process of the namespace but ourselves.
+                Libc.Kill(-1, Signals.Kill);
+            }
+        }
+        // Exit as a shell reports a child: its code, or 128 + the signal that ended it.
+        int signal = daemonStatus & 0x7f;
+        return signal == 0 ? (daemonStatus >> 8) & 0xff : 128 + signal;
+    }
+
+    /// <summary>The daemon's environment is the relay's: what bwrap set up from the profile.</summary>
+    private static List<byte[]> Environment()
+    {
+        var variables = new List<byte[]>();
+        foreach (System.Collections.DictionaryEntry entry in System.Environment.GetEnvironmentVariables())
+        {
+            string variable = $"{entry.Key}={entry.Value}";
+            if (variable.Contains('\uFFFD'))
+                throw SandboxerException.Config(
+                    $"relay: environment variable {entry.Key} is not valid UTF-8 and cannot be passed on exactly; set [stop] relay = false or clearenv");
+            variables.Add(Encoding.UTF8.GetBytes(variable));
+        }
+        return variables;
+    }
+
+    private static Options Parse(IReadOnlyList<string> args)
+    {
+        int signal = 0, timeout = 0, lockFd = -1;
+        bool hex = false;
+        int i = 0;
+        for (; i < args.Count && args[i] != "--"; i++)
+        {
+            switch (args[i])
+            {
+                case "--hex":
+                    hex = true;
+                    break;
+                case "--signal":
+                    signal = Number(args, ++i);
+                    break;
+                case "--timeout":
+                    timeout = Number(args, ++i);
+                    break;
+                case "--lock-fd":
+                    lockFd = Number(args, ++i);
+                    break;
+                default:
+                    throw SandboxerException.Usage($"relay: unknown option {args[i]} (the relay is started by sandboxer run, inside the sandbox)");
+            }
+        }
+        if (++i >= args.Count || signal == 0 || lockFd < 0)
+            throw SandboxerException.Usage("relay: incomplete options (the relay is started by sandboxer run, inside the sandbox)");
+        var daemon = new List<byte[]>();
+        for (; i < args.Count; i++)
+            daemon.Add(hex ? Convert.FromHexString(args[i]) : Encoding.UTF8.GetBytes(args[i]));
+        return new Options(signal, timeout, lockFd, daemon);
+    }
+
+    private static int Number(IReadOnlyList<string> args, int i) =>
+        i < args.Count && int.TryParse(args[i], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n)
+            ? n : throw SandboxerException.Usage("relay: an option needs a number");
+}

@@ -1,0 +1,61 @@
+using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
+using Sandboxer.Interop;
+using Sandboxer.Profiles;
+
+namespace Sandboxer.Relay;
+
+/// <summary>`sandboxer signal NAME SIG`: a signal for the daemon, through its relay.</summary>
+public static partial class RelaySignal
+{
+    public static void Send(Profile profile, string signalName)
+    {
+        int signal = Signals.Parse(signalName) is int s && (s == Signals.Kill || Array.IndexOf(Signals.Relayed, s) >= 0) ? s
+            : throw SandboxerException.Usage($"{signalName}: not a signal the relay passes on (HUP, INT, QUIT, ALRM, USR1, USR2, TERM, WINCH; KILL ends the sandbox)");
+        if (!profile.Stop.Enabled)
+            throw SandboxerException.Config($"{profile.Name}: its profile sets [stop] relay = false: signal bwrap's PID instead");
+
+        string state = profile.Stop.StateDirectory(profile.Name);
+        string lockPath = Path.Combine(state, "lock");
+        if (!File.Exists(lockPath))
+            throw new SandboxerException(ExitCodes.Unavailable, $"{profile.Name}: not running ({lockPath} does not exist)");
+        uint user = Libc.GetEffectiveUserId();
+        Trust.CheckStateDirectory(state, user == 0 ? null : user);
+
+        using var lockFile = File.OpenHandle(lockPath, FileMode.Open, FileAccess.Read);
+        // A relay holds the lock for as long as it runs: if it can be taken, nothing is running.
+        if (Libc.Flock((int)lockFile.DangerousGetHandle(), Libc.LockShared | Libc.LockNonBlocking) == 0)
+            throw new SandboxerException(ExitCodes.Unavailable, $"{profile.Name}: not running");
+
+        string info = File.ReadAllText(Path.Combine(state, "info"));
+        var match = ChildPid().Match(info);
+        if (!match.Success || !int.TryParse(match.Groups[1].ValueSpan, out int pid))
+            throw new SandboxerException(ExitCodes.Unavailable, $"{profile.Name}: starting, its relay's PID is not known yet");
+        // The PID must still be our relay, not a stranger that reused it: the relay holds the lock open.
+        if (!HoldsOpen(pid, lockPath))
+            throw new SandboxerException(ExitCodes.Unavailable, $"{profile.Name}: PID {pid} is not its relay");
+
+        int errno = Libc.Kill(pid, signal);
+        if (errno != 0)
+            throw new SandboxerException(ExitCodes.Unavailable, $"{profile.Name}: cannot signal its relay (PID {pid}): {Marshal.GetPInvokeErrorMessage(errno)}");
+    }
+
+    private static bool HoldsOpen(int pid, string path)
+    {
+        try
+        {
+            foreach (var fd in Directory.EnumerateFileSystemEntries($"/proc/{pid}/fd"))
+            {
+                if (Trust.SameFile(fd, path))
+                    return true;
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+        return false;
+    }
+
+    [GeneratedRegex("\"child-pid\"\\s*:\\s*(\\d+)")]
+    private static partial Regex ChildPid();
+}

@@ -1,0 +1,78 @@
+using System.Buffers.Binary;
+
+namespace Sandboxer.Relay;
+
+/// <summary>
+/// The files Sandboxer itself needs to run inside a sandbox: its binary, the shared libraries it
+/// has loaded (a static build has none) and its ELF interpreter at the path the kernel looks for.
+/// </summary>
+public static class SelfImage
+{
+    public static string Binary => Environment.ProcessPath ?? throw new SandboxerException(ExitCodes.Software, "cannot find Sandboxer's own binary");
+
+    /// <summary>
+    /// Each file at its real path, where no link of the host's (/lib64, /lib) is needed to reach it:
+    /// a profile may bind such a link's directory, but a real path never passes through one.
+    /// </summary>
+    public static List<(string From, string To)> Binds()
+    {
+        var binds = new List<(string, string)>();
+        foreach (var path in ExecutableMappings(File.ReadAllText("/proc/self/maps")))
+            binds.Add((path, path));
+        return binds;
+    }
+
+    /// <summary>
+    /// The dynamic loader's real path, to start the relay with (the path in the binary may be a
+    /// link that does not exist in the sandbox); null for a static binary.
+    /// </summary>
+    public static string? Loader()
+    {
+        if (Interpreter(Binary) is not string interpreter)
+            return null;
+        int errno = Interop.Libc.RealPath(interpreter, out string real);
+        return errno == 0 ? real : throw new SandboxerException(ExitCodes.Software,
+            $"cannot find the dynamic loader {interpreter}: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(errno)}");
+    }
+
+    /// <summary>Files mapped executable in /proc/self/maps: the binary and its libraries.</summary>
+    public static List<string> ExecutableMappings(string maps)
+    {
+        var files = new List<string>();
+        foreach (var line in maps.Split('\n'))
+        {
+            var fields = line.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length == 6 && fields[1].Contains('x') && fields[5].StartsWith('/') && !fields[5].EndsWith(" (deleted)", StringComparison.Ordinal)
+                && !fields[5].StartsWith("/dev/", StringComparison.Ordinal) && !files.Contains(fields[5]))
+                files.Add(fields[5]);
+        }
+        return files;
+    }
+
+    /// <summary>The PT_INTERP path of a 64-bit little-endian ELF file, or null for a static one.</summary>
+    public static string? Interpreter(string elf)
+    {
+        using var file = File.OpenHandle(elf);
+        Span<byte> header = stackalloc byte[64];
+        if (RandomAccess.Read(file, header, 0) < 64 || !header[..4].SequenceEqual("\u007fELF"u8) || header[4] != 2 || header[5] != 1)
+            return null;
+        long tableOffset = BinaryPrimitives.ReadInt64LittleEndian(header[0x20..]);
+        int entrySize = BinaryPrimitives.ReadUInt16LittleEndian(header[0x36..]);
+        int count = BinaryPrimitives.ReadUInt16LittleEndian(header[0x38..]);
+        var entry = new byte[entrySize];
+        for (int i = 0; i < count; i++)
+        {
+            if (RandomAccess.Read(file, entry, tableOffset + (long)i * entrySize) < 56)
+                return null;
+            const uint Interp = 3;
+            if (BinaryPrimitives.ReadUInt32LittleEndian(entry) != Interp)
+                continue;
+            long offset = BinaryPrimitives.ReadInt64LittleEndian(entry.AsSpan(8));
+            long size = BinaryPrimitives.ReadInt64LittleEndian(entry.AsSpan(32));
+            var path = new byte[size];
+            RandomAccess.Read(file, path, offset);
+            return System.Text.Encoding.UTF8.GetString(path).TrimEnd('\0');
+        }
+        return null;
+    }
+}
