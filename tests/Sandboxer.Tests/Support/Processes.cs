@@ -84,11 +84,11 @@ public static class Processes
     /// <summary>A namespace's identity, such as "net:[4026531840]".</summary>
     public static string Namespace(int pid, string kind) => new FileInfo($"/proc/{pid}/ns/{kind}").LinkTarget!;
 
-    /// <summary>The real path of a program, to compare with <see cref="Executable"/>.</summary>
+    /// <summary>The real path of a program (every link resolved), to compare with <see cref="Executable"/>.</summary>
     public static string RealPath(string path)
     {
-        var info = new FileInfo(path);
-        return info.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? info.FullName;
+        var result = Runner.Run("readlink", ["-f", path]);
+        return result.ExitCode == 0 ? result.Output.TrimEnd('\n') : throw new InvalidOperationException($"readlink -f {path}: {result}");
     }
 
     /// <summary>Polls every 50 ms until the condition holds; false if it still does not after the timeout.</summary>
