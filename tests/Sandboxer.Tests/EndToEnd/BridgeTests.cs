@@ -16,7 +16,7 @@ public sealed class BridgeTests : IDisposable
     private readonly EchoDaemon echo;
     private readonly SupervisedService service;
     private readonly SupervisedService bridge;
-    private readonly int port = FreePort();
+    private readonly int port = Loopback.FreePort();
 
     public BridgeTests()
     {
@@ -26,7 +26,7 @@ public sealed class BridgeTests : IDisposable
             [sandbox]
             share-net = true
             {ProfileDirectory.ShellMounts}
-            bind = [{TomlPath.Bind(echo.SocketDirectory, "/run/echo")}]
+            bind = [{Toml.Bind(echo.SocketDirectory, "/run/echo")}]
             """);
         service = new SupervisedService(profiles, EchoDaemon.Profile, EchoDaemon.Args);
         bridge = new SupervisedService(profiles, BridgeProfile,
@@ -56,9 +56,7 @@ public sealed class BridgeTests : IDisposable
     [Fact]
     public void Service_without_share_net_cannot_connect_to_a_host_listener()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int hostPort = ((IPEndPoint)listener.LocalEndpoint).Port;
+        using var listener = Loopback.Listen(out int hostPort);
 
         // The service's own profile, as its account, running socat as a client instead of the daemon.
         var result = Accounts.Run(Account.Service, profiles.Link(EchoDaemon.Profile),
@@ -73,9 +71,7 @@ public sealed class BridgeTests : IDisposable
     public void Bridge_with_share_net_can_connect_to_a_host_listener()
     {
         // The control for the test above: the same client does connect where the profile allows it.
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int hostPort = ((IPEndPoint)listener.LocalEndpoint).Port;
+        using var listener = Loopback.Listen(out int hostPort);
 
         var result = Accounts.Run(Account.Service, profiles.Link(BridgeProfile),
             ["-T2", "/dev/null", $"TCP:127.0.0.1:{hostPort},connect-timeout=2"], profiles.Environment());
@@ -92,12 +88,5 @@ public sealed class BridgeTests : IDisposable
         Assert.True(result.ExitCode != 0, $"socat in the service's sandbox read /etc/shadow: {result}");
         Assert.Contains("No such file or directory", result.Stderr);
         Assert.Empty(result.Stdout);
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 }

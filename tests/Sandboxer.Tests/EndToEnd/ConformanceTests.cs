@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Sandboxer.Tests.Support;
 
 namespace Sandboxer.Tests.EndToEnd;
@@ -71,7 +69,7 @@ public sealed class ConformanceTests : IDisposable
     [InlineData(Account.Service)]
     public void Outbound_connection_to_a_host_listener_fails_without_share_net(Account who)
     {
-        using var listener = Listen(out int port);
+        using var listener = Loopback.Listen(out int port);
 
         var result = Run(who, $"socat -T2 /dev/null TCP:127.0.0.1:{port},connect-timeout=2");
 
@@ -95,7 +93,7 @@ public sealed class ConformanceTests : IDisposable
     [Fact]
     public void Outbound_connection_succeeds_with_share_net()
     {
-        using var listener = Listen(out int port);
+        using var listener = Loopback.Listen(out int port);
 
         var result = Run(Account.Service, $"socat -T2 /dev/null TCP:127.0.0.1:{port},connect-timeout=2", "share-net = true");
 
@@ -218,7 +216,7 @@ public sealed class ConformanceTests : IDisposable
                 if (echo x >> "$target") 2>/dev/null; then echo "WROTE $target"; fi
             done
             touch /data/new
-            """, $"ro-bind = [{TomlPath.Bind(data, "/data")}]");
+            """, $"ro-bind = [{Toml.Bind(data, "/data")}]");
 
         Assert.True(!result.Output.Contains("WROTE"), $"writes through read-only binds succeeded: {result}");
         Assert.Contains("/data/new': Read-only file system", result.Stderr);
@@ -234,11 +232,11 @@ public sealed class ConformanceTests : IDisposable
     {
         string data = Accounts.OwnedDirectory(who, Path.Combine(profiles.Root, "data"));
 
-        var result = Run(who, "echo written > /var/lib/data/new", $"bind = [{TomlPath.Bind(data, "/var/lib/data")}]");
+        var result = Run(who, "echo written > /var/lib/data/new", $"bind = [{Toml.Bind(data, "/var/lib/data")}]");
 
         AssertRan(result, "a writable bind");
         Assert.Equal("written\n", File.ReadAllText(Path.Combine(data, "new")));
-        Assert.Equal(who == Account.Root ? 0 : Accounts.ServiceUid, FileOwner(Path.Combine(data, "new")));
+        Assert.Equal(who == Account.Root ? 0 : Accounts.ServiceUid, Accounts.Owner(Path.Combine(data, "new")));
     }
 
     [Theory]
@@ -340,18 +338,4 @@ public sealed class ConformanceTests : IDisposable
         status.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(line => line.Split(':'))
             .ToDictionary(f => f[0], f => Convert.ToUInt64(f[1].Trim(), 16));
-
-    private static TcpListener Listen(out int port)
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        return listener;
-    }
-
-    private static int FileOwner(string path)
-    {
-        var result = Runner.Run("stat", ["-c", "%u", path]);
-        return int.Parse(result.Output.Trim());
-    }
 }

@@ -64,6 +64,13 @@ public static class Accounts
         return path;
     }
 
+    /// <summary>The uid that owns a file.</summary>
+    public static int Owner(string path)
+    {
+        var result = Runner.Run("stat", ["-c", "%u", path]);
+        return result.ExitCode == 0 ? int.Parse(result.Output.Trim()) : throw new InvalidOperationException($"stat {path}: {result}");
+    }
+
     private static string Setpriv =>
         new[] { "/usr/bin/setpriv", "/bin/setpriv" }.FirstOrDefault(File.Exists)
         ?? throw new InvalidOperationException("setpriv is not installed: build/deps.sh installs it");

@@ -30,7 +30,7 @@ public sealed class EchoDaemon
             command = "/usr/bin/socat"
             [sandbox]
             {ProfileDirectory.ShellMounts}
-            bind = [{TomlPath.Bind(SocketDirectory, "/run/echo")}]
+            bind = [{Toml.Bind(SocketDirectory, "/run/echo")}]
             """);
     }
 
@@ -70,12 +70,4 @@ public sealed class EchoDaemon
         Processes.WaitUntil(() => (answer = Ask(line)) == Expected(line), timeoutSeconds);
         return answer;
     }
-}
-
-/// <summary>Host paths in TOML profiles.</summary>
-public static class TomlPath
-{
-    public static string Quote(string path) => "\"" + path.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
-
-    public static string Bind(string from, string to) => $"{{ from = {Quote(from)}, to = {Quote(to)} }}";
 }
