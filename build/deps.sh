@@ -11,10 +11,11 @@ DEBIAN_TEST="$DEBIAN_DEMO busybox"
 ALPINE_TEST="$ALPINE_DEMO busybox"
 # The end-to-end suites (issue 3) run real daemons in sandboxes: socat (also the socket
 # bridge and the probes' network client), tor and ffmpeg; setpriv runs probes and sandboxes
-# as the unprivileged service account (util-linux, essential on Debian); OpenRC gives
+# as the unprivileged service account and script(1) gives a probe a controlling terminal
+# (util-linux, essential on Debian; busybox's script lacks -e); OpenRC gives
 # supervise-daemon (on Debian build/openrc.sh unpacks it instead, without installing init).
 DEBIAN_TEST="$DEBIAN_TEST socat tor ffmpeg"
-ALPINE_TEST="$ALPINE_TEST socat tor ffmpeg setpriv openrc"
+ALPINE_TEST="$ALPINE_TEST socat tor ffmpeg setpriv util-linux-misc openrc"
 
 case "${1:-test}" in
     demo) debian=$DEBIAN_DEMO alpine=$ALPINE_DEMO ;;
