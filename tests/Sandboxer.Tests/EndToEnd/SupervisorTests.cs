@@ -107,6 +107,22 @@ public sealed class SupervisorTests : IDisposable
         Assert.Equal(EchoDaemon.Expected("after"), echo.WaitForAnswer("after"));
     }
 
+    [Fact]
+    public void Untrusted_profile_is_refused_with_its_reason_in_the_service_log()
+    {
+        File.SetUnixFileMode(Path.Combine(profiles.Path, EchoDaemon.Profile + ".toml"), (UnixFileMode)Convert.ToInt32("666", 8));
+
+        service.StartSupervisor();
+
+        // Each start fails at once; supervise-daemon gives up after its respawn-max (10) and exits.
+        Assert.True(Processes.WaitUntil(() => service.ReadLog().Contains("not trusted")),
+            "the service log does not say why the profile was refused: " + service.ReadLog());
+        Assert.Contains($"sandboxer: {profiles.Path}/{EchoDaemon.Profile}.toml: not trusted: writable by group and others (mode 0666)", service.ReadLog());
+        Assert.False(File.Exists(echo.HostSocket), "the daemon ran from an untrusted profile");
+        if (service.SupervisorPid is int supervisor) // still respawning; otherwise it has given up
+            Assert.DoesNotContain(Processes.Descendants(supervisor), p => Processes.Executable(p.Pid) == Processes.RealPath(Published.Bwrap));
+    }
+
     /// <summary>The socat listening in the sandbox: the supervisor's descendant that runs socat.</summary>
     private ProcessInfo Daemon()
     {

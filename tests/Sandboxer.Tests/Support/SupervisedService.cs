@@ -51,11 +51,17 @@ public sealed class SupervisedService : IDisposable
     /// <summary>supervise-daemon NAME --start; returns once bwrap runs as its child.</summary>
     public void Start()
     {
+        StartSupervisor();
+        Assert.True(Processes.WaitUntil(() => ChildPid is int pid && Processes.Executable(pid) == Processes.RealPath(Published.Bwrap)),
+            $"supervise-daemon {Name} did not get bwrap running within 10s; its child is {ChildPid?.ToString() ?? "unknown"} ({(ChildPid is int p ? Processes.Executable(p) : null)}); log: {ReadLog()}");
+    }
+
+    /// <summary>supervise-daemon NAME --start, which returns once the supervisor has detached.</summary>
+    public void StartSupervisor()
+    {
         var result = Supervise(["--start", "--user", Accounts.ServiceName, "--pidfile", PidFile,
             "--stdout", Log, "--stderr", Log, link, "--", .. args]);
         Assert.True(result.ExitCode == 0, $"supervise-daemon --start failed: {result}");
-        Assert.True(Processes.WaitUntil(() => ChildPid is int pid && Processes.Executable(pid) == Processes.RealPath(Published.Bwrap)),
-            $"supervise-daemon {Name} did not get bwrap running within 10s; its child is {ChildPid?.ToString() ?? "unknown"} ({(ChildPid is int p ? Processes.Executable(p) : null)}); log: {ReadLog()}");
     }
 
     /// <summary>supervise-daemon NAME --stop: returns when the supervisor has exited.</summary>
