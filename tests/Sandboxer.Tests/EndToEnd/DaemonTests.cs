@@ -55,9 +55,12 @@ public sealed class DaemonTests : IDisposable
             lock (log)
                 return (log.Any(l => l.Contains(TorControlReady)) && log.Any(l => l.Contains("Bootstrapped 0%"))) || tor.HasExited;
         }, 30);
-        lock (log)
+        if (!ready || tor.HasExited)
         {
-            Assert.True(ready && !tor.HasExited, $"tor did not open its control socket and start bootstrapping within 30s:\n{string.Join("\n", log)}");
+            if (!tor.HasExited)
+                tor.Kill(entireProcessTree: true);
+            lock (log)
+                Assert.Fail($"tor did not open its control socket and start bootstrapping within 30s:\n{string.Join("\n", log)}");
         }
         return (tor, log, Path.Combine(run, "control"));
     }
