@@ -114,6 +114,34 @@ public sealed class DaemonTests : IDisposable
         }
     }
 
+    [Fact]
+    public void Tor_is_refused_writing_outside_its_data_directory()
+    {
+        var (tor, log, control) = StartTor(Loopback.FreePort());
+        string torrc = Path.Combine(profiles.Root, "torrc");
+        string before = File.ReadAllText(torrc);
+        try
+        {
+            // No authentication is configured, so an empty AUTHENTICATE lets the controller ask
+            // tor to log to /var/log (not bound) and to rewrite its torrc (bound read-only).
+            string? answer = EchoDaemon.Ask(new UnixDomainSocketEndPoint(control),
+                "AUTHENTICATE\r\nSETCONF Log=\"notice file /var/log/tor.log\"\r\nSAVECONF\r\nQUIT\r");
+
+            Assert.True(answer is not null && answer.StartsWith("250 OK", StringComparison.Ordinal), $"tor refused the empty AUTHENTICATE: {answer}");
+            Assert.True(answer.Contains("553 Unable to set option"), $"tor could open a log file in /var/log: {answer}");
+            Assert.True(answer.Contains("551 Unable to write configuration to disk"), $"tor could rewrite its read-only torrc: {answer}");
+            lock (log)
+                Assert.Contains(log, l => l.Contains("Couldn't open file for 'Log notice file /var/log/tor.log': No such file or directory"));
+            Assert.Equal(before, File.ReadAllText(torrc));
+            Assert.False(File.Exists("/var/log/tor.log") && File.GetLastWriteTimeUtc("/var/log/tor.log") > DateTime.UtcNow.AddMinutes(-1),
+                "tor wrote the host's /var/log/tor.log");
+        }
+        finally
+        {
+            StopTor(tor);
+        }
+    }
+
     // ---- ffmpeg: a transcoder whose only writable bind is its output directory ----
 
     private string Output => Path.Combine(profiles.Root, "out");
