@@ -9,6 +9,13 @@ ALPINE_DEMO="bubblewrap clang build-base zlib-dev"
 # The tests also run busybox sh (seed scripts).
 DEBIAN_TEST="$DEBIAN_DEMO busybox"
 ALPINE_TEST="$ALPINE_DEMO busybox"
+# The end-to-end suites (issue 3) run real daemons in sandboxes: socat (also the socket
+# bridge and the probes' network client), tor and ffmpeg; setpriv runs probes and sandboxes
+# as the unprivileged service account and script(1) gives a probe a controlling terminal
+# (util-linux, essential on Debian; busybox's script lacks -e); OpenRC gives
+# supervise-daemon (on Debian build/openrc.sh unpacks it instead, without installing init).
+DEBIAN_TEST="$DEBIAN_TEST socat tor ffmpeg"
+ALPINE_TEST="$ALPINE_TEST socat tor ffmpeg setpriv util-linux-misc openrc"
 
 case "${1:-test}" in
     demo) debian=$DEBIAN_DEMO alpine=$ALPINE_DEMO ;;

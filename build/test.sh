@@ -3,6 +3,7 @@
 # machine, then runs the xunit suite against it (and against real bwrap).
 . "$(dirname "$0")/lib.sh"
 "$ROOT/build/deps.sh" test
+"$ROOT/build/openrc.sh"
 rid=$(host_rid)
 publish "$rid"
 export SANDBOXER_BIN="$ROOT/artifacts/$rid/sandboxer"

@@ -34,12 +34,22 @@ public sealed class ProfileDirectory : IDisposable
         return file;
     }
 
-    /// <summary>A bwrap-NAME symlink to the published binary, as an admin installs it.</summary>
+    /// <summary>
+    /// A bwrap-NAME symlink to the published binary, as an admin installs it: to a root-owned
+    /// copy in bin/, so that the unprivileged service account can run it wherever the
+    /// repository is checked out (a home directory may be closed to it).
+    /// </summary>
     public string Link(string name)
     {
+        string installed = System.IO.Path.Combine(Bin, "sandboxer");
+        if (!File.Exists(installed))
+        {
+            File.Copy(Published.Binary, installed);
+            File.SetUnixFileMode(installed, (UnixFileMode)Convert.ToInt32("755", 8));
+        }
         string link = System.IO.Path.Combine(Bin, "bwrap-" + name);
         if (!File.Exists(link))
-            File.CreateSymbolicLink(link, Published.Binary);
+            File.CreateSymbolicLink(link, installed);
         return link;
     }
 

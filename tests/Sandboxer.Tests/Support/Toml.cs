@@ -30,4 +30,10 @@ public static class Toml
         Assert.Equal(ExitCodes.Config, e.ExitCode);
         return e;
     }
+
+    /// <summary>A host path as a TOML string.</summary>
+    public static string Quote(string path) => "\"" + path.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+
+    /// <summary>A bind-like element from a host path to a sandbox path.</summary>
+    public static string Bind(string from, string to) => $"{{ from = {Quote(from)}, to = {Quote(to)} }}";
 }

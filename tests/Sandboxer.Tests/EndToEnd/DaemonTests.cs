@@ -1,0 +1,219 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Sandboxer.Tests.Support;
+
+namespace Sandboxer.Tests.EndToEnd;
+
+/// <summary>
+/// Real packaged daemons (Debian x64 profiles, kept here: profiles/ is the Alpine server's)
+/// run by the service account from start to a checked result, each also refused something
+/// its profile does not grant. socat has its own in <see cref="BridgeTests"/>.
+/// </summary>
+public sealed class DaemonTests : IDisposable
+{
+    private readonly ProfileDirectory profiles = new();
+
+    public void Dispose() => profiles.Dispose();
+
+    // ---- tor: no network (DisableNetwork 1), controlled through a Unix socket ----
+
+    private const string TorControlReady = "Opened Control listener connection (ready) on /run/tor/control";
+
+    /// <summary>Starts tor as the service account and waits for its control socket; the host's end of it.</summary>
+    private (Process Tor, List<string> Log, string ControlSocket) StartTor(int controlPort)
+    {
+        string data = Accounts.OwnedDirectory(Account.Service, Path.Combine(profiles.Root, "tor-data"), "700");
+        string run = Accounts.OwnedDirectory(Account.Service, Path.Combine(profiles.Root, "tor-run"), "700");
+        string torrc = Path.Combine(profiles.Root, "torrc");
+        File.WriteAllText(torrc, $"""
+            DataDirectory /var/lib/tor
+            DisableNetwork 1
+            ControlSocket /run/tor/control
+            ControlPort 127.0.0.1:{controlPort}
+            Log notice stdout
+            """);
+        File.SetUnixFileMode(torrc, (UnixFileMode)Convert.ToInt32("644", 8));
+        profiles.Write("tor", $"""
+            command = "/usr/bin/tor"
+            args = ["-f", "/etc/tor/torrc", "--defaults-torrc", "/dev/null"]
+            [sandbox]
+            {ProfileDirectory.ShellMounts}
+            ro-bind = [{Toml.Bind(torrc, "/etc/tor/torrc")}]
+            bind = [{Toml.Bind(data, "/var/lib/tor")}, {Toml.Bind(run, "/run/tor")}]
+            """);
+
+        var tor = Accounts.Start(Account.Service, profiles.Link("tor"), [], profiles.Environment());
+        var log = new List<string>();
+        tor.OutputDataReceived += (_, line) => { if (line.Data is not null) lock (log) log.Add(line.Data); };
+        tor.ErrorDataReceived += (_, line) => { if (line.Data is not null) lock (log) log.Add(line.Data); };
+        tor.BeginOutputReadLine();
+        tor.BeginErrorReadLine();
+        // Ready: the control socket is open and tor has started bootstrapping (offline, it stays at 0%).
+        bool ready = Processes.WaitUntil(() =>
+        {
+            lock (log)
+                return (log.Any(l => l.Contains(TorControlReady)) && log.Any(l => l.Contains("Bootstrapped 0%"))) || tor.HasExited;
+        }, 30);
+        if (!ready || tor.HasExited)
+        {
+            if (!tor.HasExited)
+                tor.Kill(entireProcessTree: true);
+            lock (log)
+                Assert.Fail($"tor did not open its control socket and start bootstrapping within 30s:\n{string.Join("\n", log)}");
+        }
+        return (tor, log, Path.Combine(run, "control"));
+    }
+
+    /// <summary>Stops tor as a supervisor would, with SIGTERM to bwrap, and checks nothing of it is left.</summary>
+    private static void StopTor(Process tor)
+    {
+        var tree = Processes.Descendants(tor.Id).Append(Processes.Read(tor.Id)!).ToList();
+        Runner.Run("kill", ["-TERM", tor.Id.ToString()]);
+        Assert.True(tor.WaitForExit(10_000), "bwrap (tor) did not exit within 10s of SIGTERM");
+        Processes.WaitUntil(() => !tree.Any(Processes.IsRunning), 5);
+        Assert.True(!tree.Any(Processes.IsRunning), "left running after SIGTERM to bwrap: " + string.Join(", ", tree.Where(Processes.IsRunning)));
+        tor.Dispose();
+    }
+
+    [Fact]
+    public void Tor_answers_on_its_control_socket_from_the_sandbox()
+    {
+        var (tor, _, control) = StartTor(Loopback.FreePort());
+        try
+        {
+            string? answer = EchoDaemon.Ask(new UnixDomainSocketEndPoint(control), "PROTOCOLINFO 1\r\nQUIT\r");
+
+            Assert.True(answer is not null && answer.Contains("250-PROTOCOLINFO 1") && answer.Contains("250 OK"),
+                $"tor's control socket answered {answer ?? "nothing"}");
+        }
+        finally
+        {
+            StopTor(tor);
+        }
+    }
+
+    [Fact]
+    public void Tor_loopback_listener_is_not_reachable_from_the_host()
+    {
+        int port = Loopback.FreePort();
+        var (tor, log, _) = StartTor(port);
+        try
+        {
+            // tor opened 127.0.0.1:port, but in the sandbox's own network namespace.
+            lock (log)
+                Assert.Contains(log, l => l.Contains($"Opened Control listener connection (ready) on 127.0.0.1:{port}"));
+
+            string? answer = EchoDaemon.Ask(new IPEndPoint(IPAddress.Loopback, port), "PROTOCOLINFO 1\r\nQUIT\r");
+
+            Assert.True(answer is null, $"the host reached tor's control port 127.0.0.1:{port} in the sandbox: {answer}");
+        }
+        finally
+        {
+            StopTor(tor);
+        }
+    }
+
+    [Fact]
+    public void Tor_is_refused_writing_outside_its_data_directory()
+    {
+        var (tor, log, control) = StartTor(Loopback.FreePort());
+        string torrc = Path.Combine(profiles.Root, "torrc");
+        string before = File.ReadAllText(torrc);
+        try
+        {
+            // No authentication is configured, so an empty AUTHENTICATE lets the controller ask
+            // tor to log to /var/log (not bound) and to rewrite its torrc (bound read-only).
+            string? answer = EchoDaemon.Ask(new UnixDomainSocketEndPoint(control),
+                "AUTHENTICATE\r\nSETCONF Log=\"notice file /var/log/tor.log\"\r\nSAVECONF\r\nQUIT\r");
+
+            Assert.True(answer is not null && answer.StartsWith("250 OK", StringComparison.Ordinal), $"tor refused the empty AUTHENTICATE: {answer}");
+            Assert.True(answer.Contains("553 Unable to set option"), $"tor could open a log file in /var/log: {answer}");
+            Assert.True(answer.Contains("551 Unable to write configuration to disk"), $"tor could rewrite its read-only torrc: {answer}");
+            // tor's own account of the refusal reaches its log just after the reply.
+            const string Refusal = "Couldn't open file for 'Log notice file /var/log/tor.log': No such file or directory";
+            Processes.WaitUntil(() => { lock (log) return log.Any(l => l.Contains(Refusal)); }, 5);
+            lock (log)
+                Assert.True(log.Any(l => l.Contains(Refusal)), $"tor's log does not say why /var/log/tor.log was refused:\n{string.Join("\n", log)}");
+            Assert.Equal(before, File.ReadAllText(torrc));
+            Assert.False(File.Exists("/var/log/tor.log") && File.GetLastWriteTimeUtc("/var/log/tor.log") > DateTime.UtcNow.AddMinutes(-1),
+                "tor wrote the host's /var/log/tor.log");
+        }
+        finally
+        {
+            StopTor(tor);
+        }
+    }
+
+    // ---- ffmpeg: a transcoder whose only writable bind is its output directory ----
+
+    private string Output => Path.Combine(profiles.Root, "out");
+
+    private RunResult Ffmpeg(params string[] args)
+    {
+        Accounts.OwnedDirectory(Account.Service, Output);
+        // Debian's ffmpeg reaches libblas through /etc/alternatives.
+        string alternatives = Directory.Exists("/etc/alternatives") ? """ro-bind = ["/etc/alternatives"]""" : "";
+        profiles.Write("ffmpeg", $"""
+            command = "/usr/bin/ffmpeg"
+            args = ["-nostdin", "-hide_banner", "-loglevel", "error"]
+            [sandbox]
+            {ProfileDirectory.ShellMounts}
+            {alternatives}
+            bind = [{Toml.Bind(Output, "/out")}]
+            """);
+        return Accounts.Run(Account.Service, profiles.Link("ffmpeg"), args, profiles.Environment(), timeoutSeconds: 60);
+    }
+
+    private static readonly string[] Tone = ["-f", "lavfi", "-i", "sine=frequency=440:duration=1", "-c:a", "flac"];
+
+    [Fact]
+    public void Ffmpeg_transcodes_a_generated_tone_into_the_output_directory()
+    {
+        var result = Ffmpeg([.. Tone, "/out/tone.flac"]);
+
+        Assert.True(result.ExitCode == 0, $"ffmpeg failed in the sandbox: {result}");
+        string file = Path.Combine(Output, "tone.flac");
+        var probe = Runner.Run("ffprobe", ["-v", "error", "-show_entries", "stream=codec_name,sample_rate,duration", "-of", "default=nw=1", file]);
+        Assert.Equal("codec_name=flac\nsample_rate=44100\nduration=1.000000\n", probe.Output);
+        Assert.Equal(Accounts.ServiceUid, Accounts.Owner(file));
+    }
+
+    [Fact]
+    public void Ffmpeg_cannot_write_outside_the_output_directory()
+    {
+        // A host directory the account could write to, but that the profile does not bind.
+        string elsewhere = Accounts.OwnedDirectory(Account.Service, Path.Combine(profiles.Root, "elsewhere"));
+
+        var outside = Ffmpeg([.. Tone, Path.Combine(elsewhere, "tone.flac")]);
+        var readOnly = Ffmpeg([.. Tone, "/usr/tone.flac"]);
+
+        Assert.True(outside.ExitCode != 0 && outside.Stderr.Contains("No such file or directory"), $"ffmpeg wrote to the unbound {elsewhere}: {outside}");
+        Assert.Empty(Directory.GetFileSystemEntries(elsewhere));
+        Assert.True(readOnly.ExitCode != 0, $"ffmpeg wrote into /usr: {readOnly}");
+        Assert.Contains("Read-only file system", readOnly.Stderr);
+        Assert.False(File.Exists("/usr/tone.flac"), "ffmpeg's output escaped into the host's /usr");
+    }
+
+    [Fact]
+    public void Ffmpeg_cannot_read_etc_shadow()
+    {
+        var result = Ffmpeg("-f", "data", "-i", "/etc/shadow", "-map", "0", "-c", "copy", "-f", "data", "/out/shadow");
+
+        Assert.True(result.ExitCode != 0, $"ffmpeg read /etc/shadow: {result}");
+        Assert.Contains("/etc/shadow: No such file or directory", result.Stderr);
+        Assert.False(File.Exists(Path.Combine(Output, "shadow")) && new FileInfo(Path.Combine(Output, "shadow")).Length > 0, "/etc/shadow was copied out");
+    }
+
+    [Fact]
+    public void Ffmpeg_cannot_fetch_from_the_network()
+    {
+        using var listener = Loopback.Listen(out int port);
+
+        var result = Ffmpeg("-i", $"tcp://127.0.0.1:{port}", "/out/fetched.flac");
+
+        Assert.True(result.ExitCode != 0, $"ffmpeg fetched from 127.0.0.1:{port}: {result}");
+        Assert.Contains("Connection refused", result.Stderr);
+        Assert.False(listener.Pending(), $"the host listener on 127.0.0.1:{port} was reached by ffmpeg in the sandbox");
+    }
+}
