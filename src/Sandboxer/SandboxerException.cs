@@ -23,4 +23,20 @@ public sealed class SandboxerException(int exitCode, string message) : Exception
     public static SandboxerException Usage(string message) => new(ExitCodes.Usage, message);
 
     public static SandboxerException Config(string message) => new(ExitCodes.Config, message);
+
+    /// <summary>
+    /// "path: reason" for a failed file operation. .NET's own messages are resource keys in this
+    /// trimmed binary; on Unix an IOException's HResult is the errno, which strerror can name.
+    /// </summary>
+    public static SandboxerException Io(string path, Exception e, int exitCode = ExitCodes.Config)
+    {
+        string reason = e switch
+        {
+            UnauthorizedAccessException => "Permission denied",
+            FileNotFoundException or DirectoryNotFoundException => "No such file or directory",
+            IOException when e.HResult is > 0 and < 4096 => System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(e.HResult),
+            _ => e.GetType().Name,
+        };
+        return new(exitCode, $"{path}: {reason}");
+    }
 }

@@ -32,7 +32,7 @@ public static class RawArguments
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new SandboxerException(ExitCodes.Software, $"cannot read /proc/self/cmdline for arguments that are not UTF-8: {e.Message}");
+            throw SandboxerException.Io("/proc/self/cmdline (read for arguments that are not UTF-8)", e, ExitCodes.Software);
         }
         var all = Split(cmdline);
         // argv[0] is in the kernel's list and not in args.

@@ -6,7 +6,7 @@ namespace Sandboxer.Composition;
 /// which does the I/O, so that composing stays pure.
 /// </summary>
 /// <param name="Loader">The dynamic loader that starts the relay, by its real path; null for a static binary.</param>
-/// <param name="Binary">Sandboxer's own path, the same inside the sandbox.</param>
+/// <param name="Binary">Sandboxer's path inside the sandbox.</param>
 /// <param name="Binds">Files bound read-only so the relay can run: (path outside, path inside).</param>
 /// <param name="Lock">A descriptor holding the service's lock until the relay ends.</param>
 /// <param name="Info">Where bwrap writes the host PID of the relay (--info-fd).</param>

@@ -57,7 +57,7 @@ public sealed class Profile
 public sealed class StopSettings
 {
     public const int DefaultTimeout = 30;
-    public const string StateRoot = "/run/sandboxer";
+    public const string DefaultStateRoot = "/run/sandboxer";
 
     public Located<bool>? Relay { get; set; }
     public int Signal { get; set; } = Interop.Signals.Terminate;
@@ -65,11 +65,12 @@ public sealed class StopSettings
     public int Timeout { get; set; } = DefaultTimeout;
     /// <summary>Seconds a start waits for the previous sandbox to end; by default the timeout and 10 more.</summary>
     public int? Wait { get; set; }
-    public string? State { get; set; }
+    /// <summary>The directory that holds each service's state directory, named after it.</summary>
+    public string StateRoot { get; set; } = DefaultStateRoot;
 
     public bool Enabled => Relay?.Value ?? true;
 
     public int StartWait => Wait ?? Timeout + 10;
 
-    public string StateDirectory(string name) => State ?? StateRoot + "/" + name;
+    public string StateDirectory(string name) => StateRoot.TrimEnd('/') + "/" + name;
 }

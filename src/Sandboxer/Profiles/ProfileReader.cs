@@ -126,7 +126,7 @@ public static class ProfileReader
                     stop.Wait = Seconds(value, key);
                     break;
                 case "state":
-                    stop.State = AbsolutePath(value, key);
+                    stop.StateRoot = AbsolutePath(value, key);
                     break;
                 default:
                     throw Unknown(entry, key, StopKeys);

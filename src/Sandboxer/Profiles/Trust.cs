@@ -24,24 +24,13 @@ public static unsafe class Trust
             CheckDirectory(dir, path);
 
         byte[] bytes;
-        using (var handle = File.OpenHandle(real, FileMode.Open, FileAccess.Read))
+        try
         {
-            // The checked path and the opened file must be one and the same.
-            int fd = (int)handle.DangerousGetHandle();
-            var byPath = Stat(real, path);
-            if (Libc.StatDescriptor(fd, out var opened) != 0 || opened.Inode != byPath.Inode
-                || opened.DeviceMajor != byPath.DeviceMajor || opened.DeviceMinor != byPath.DeviceMinor)
-                throw SandboxerException.Config($"{path}: changed while it was being checked");
-            bytes = new byte[RandomAccess.GetLength(handle)];
-            int read = 0;
-            while (read < bytes.Length)
-            {
-                int n = RandomAccess.Read(handle, bytes.AsSpan(read), read);
-                if (n == 0)
-                    break;
-                read += n;
-            }
-            bytes = bytes.AsSpan(0, read).ToArray();
+            bytes = ReadChecked(real, path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw SandboxerException.Io(path, e);
         }
         try
         {
@@ -51,6 +40,26 @@ public static unsafe class Trust
         {
             throw SandboxerException.Config($"{path}: not valid UTF-8");
         }
+    }
+
+    private static byte[] ReadChecked(string real, string path)
+    {
+        using var handle = File.OpenHandle(real, FileMode.Open, FileAccess.Read);
+        // The checked path and the opened file must be one and the same.
+        var byPath = Stat(real, path);
+        if (Libc.StatDescriptor((int)handle.DangerousGetHandle(), out var opened) != 0 || opened.Inode != byPath.Inode
+            || opened.DeviceMajor != byPath.DeviceMajor || opened.DeviceMinor != byPath.DeviceMinor)
+            throw SandboxerException.Config($"{path}: changed while it was being checked");
+        var bytes = new byte[RandomAccess.GetLength(handle)];
+        int read = 0;
+        while (read < bytes.Length)
+        {
+            int n = RandomAccess.Read(handle, bytes.AsSpan(read), read);
+            if (n == 0)
+                break;
+            read += n;
+        }
+        return bytes.AsSpan(0, read).ToArray();
     }
 
     private static void CheckFile(string real, string shown)

@@ -18,7 +18,7 @@ public static class RelayLauncher
     public static RelayPlan Prepare(Profile profile)
     {
         string state = profile.Stop.StateDirectory(profile.Name);
-        EnsureStateDirectory(state);
+        EnsureStateDirectory(state, profile.Stop.StateRoot);
 
         string lockPath = Path.Combine(state, "lock");
         var lockFile = Open(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite);
@@ -26,28 +26,36 @@ public static class RelayLauncher
         WaitForLock(lockFd, profile, lockPath);
 
         var info = Open(Path.Combine(state, "info"), FileMode.Create, FileAccess.Write);
-        return new RelayPlan(SelfImage.Loader(), SelfImage.Binary, SelfImage.Binds(), lockFd,
+        return new RelayPlan(SelfImage.Loader(), SelfImage.InsidePath, SelfImage.Binds(), lockFd,
             (int)info.DangerousGetHandle(), profile.Stop.Signal, profile.Stop.Timeout);
     }
 
     /// <summary>The plan `show` prints: the same, with the descriptors run would create numbered from 3.</summary>
     public static RelayPlan Describe(Profile profile) =>
-        new(SelfImage.Loader(), SelfImage.Binary, SelfImage.Binds(), 3, 4, profile.Stop.Signal, profile.Stop.Timeout);
+        new(SelfImage.Loader(), SelfImage.InsidePath, SelfImage.Binds(), 3, 4, profile.Stop.Signal, profile.Stop.Timeout);
 
-    private static void EnsureStateDirectory(string state)
+    /// <summary>
+    /// The service's own directory under the state root. Sandboxer makes it when it may: as
+    /// root, or when the root is its user's or open to all with the sticky bit (as /tmp); an
+    /// unprivileged service under a root-owned /run/sandboxer needs its init script to make it.
+    /// </summary>
+    private static void EnsureStateDirectory(string state, string root)
     {
         uint user = Libc.GetEffectiveUserId();
         if (!Directory.Exists(state))
         {
-            if (user != 0)
-                throw SandboxerException.Config($"{state}: the relay's state directory does not exist: create it for the service's user " +
-                    "(in OpenRC's start_pre: checkpath -d -o \"$command_user\" -m 0700 " + state + "), or set [stop] state");
-            // Root can make its own, readable by nobody else.
-            string? parent = Path.GetDirectoryName(state);
-            if (parent is not null && !Directory.Exists(parent))
-                Directory.CreateDirectory(parent, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
-                    | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
-            Directory.CreateDirectory(state, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            try
+            {
+                if (user == 0 && !Directory.Exists(root))
+                    Directory.CreateDirectory(root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+                        | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+                Directory.CreateDirectory(state, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw SandboxerException.Config($"{state}: cannot create the relay's state directory ({SandboxerException.Io(state, e).Message}): " +
+                    $"create it for the service's user, as OpenRC's start_pre can: checkpath -d -o \"$command_user\" -m 0700 {state}");
+            }
         }
         Trust.CheckStateDirectory(state, user);
     }
@@ -79,7 +87,7 @@ public static class RelayLauncher
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw SandboxerException.Config($"{path}: {e.Message}");
+            throw SandboxerException.Io(path, e);
         }
     }
 }

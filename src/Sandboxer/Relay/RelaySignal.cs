@@ -22,15 +22,21 @@ public static partial class RelaySignal
         uint user = Libc.GetEffectiveUserId();
         Trust.CheckStateDirectory(state, user == 0 ? null : user);
 
-        using var lockFile = File.OpenHandle(lockPath, FileMode.Open, FileAccess.Read);
-        // A relay holds the lock for as long as it runs: if it can be taken, nothing is running.
-        if (Libc.Flock((int)lockFile.DangerousGetHandle(), Libc.LockShared | Libc.LockNonBlocking) == 0)
-            throw new SandboxerException(ExitCodes.Unavailable, $"{profile.Name}: not running");
-
-        string info = File.ReadAllText(Path.Combine(state, "info"));
-        var match = ChildPid().Match(info);
-        if (!match.Success || !int.TryParse(match.Groups[1].ValueSpan, out int pid))
-            throw new SandboxerException(ExitCodes.Unavailable, $"{profile.Name}: starting, its relay's PID is not known yet");
+        int pid;
+        try
+        {
+            using var lockFile = File.OpenHandle(lockPath, FileMode.Open, FileAccess.Read);
+            // A relay holds the lock for as long as it runs: if it can be taken, nothing is running.
+            if (Libc.Flock((int)lockFile.DangerousGetHandle(), Libc.LockShared | Libc.LockNonBlocking) == 0)
+                throw new SandboxerException(ExitCodes.Unavailable, $"{profile.Name}: not running");
+            var match = ChildPid().Match(File.ReadAllText(Path.Combine(state, "info")));
+            if (!match.Success || !int.TryParse(match.Groups[1].ValueSpan, out pid))
+                throw new SandboxerException(ExitCodes.Unavailable, $"{profile.Name}: starting, its relay's PID is not known yet");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw SandboxerException.Io(state, e, ExitCodes.Unavailable);
+        }
         // The PID must still be our relay, not a stranger that reused it: the relay holds the lock open.
         if (!HoldsOpen(pid, lockPath))
             throw new SandboxerException(ExitCodes.Unavailable, $"{profile.Name}: PID {pid} is not its relay");

@@ -10,15 +10,32 @@ public static class SelfImage
 {
     public static string Binary => Environment.ProcessPath ?? throw new SandboxerException(ExitCodes.Software, "cannot find Sandboxer's own binary");
 
+    /// <summary>Where the relay's binary is inside every sandbox: a path no profile needs to provide.</summary>
+    public const string InsidePath = "/run/sandboxer/relay";
+
     /// <summary>
-    /// Each file at its real path, where no link of the host's (/lib64, /lib) is needed to reach it:
-    /// a profile may bind such a link's directory, but a real path never passes through one.
+    /// The binary at <see cref="InsidePath"/>, and each library at its real path, which no link of
+    /// the host's (/lib64, /lib) is needed to reach: a profile may bind such a link's directory,
+    /// but a real path never passes through one.
     /// </summary>
     public static List<(string From, string To)> Binds()
     {
-        var binds = new List<(string, string)>();
-        foreach (var path in ExecutableMappings(File.ReadAllText("/proc/self/maps")))
-            binds.Add((path, path));
+        string maps;
+        try
+        {
+            maps = File.ReadAllText("/proc/self/maps");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw SandboxerException.Io("/proc/self/maps", e, ExitCodes.Software);
+        }
+        string binary = Binary;
+        var binds = new List<(string, string)> { (binary, InsidePath) };
+        foreach (var path in ExecutableMappings(maps))
+        {
+            if (path != binary)
+                binds.Add((path, path));
+        }
         return binds;
     }
 

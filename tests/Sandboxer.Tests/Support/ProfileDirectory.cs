@@ -16,6 +16,8 @@ public sealed class ProfileDirectory : IDisposable
     public string Root { get; }
     public string Path => System.IO.Path.Combine(Root, "profiles");
     public string Bin => System.IO.Path.Combine(Root, "bin");
+    /// <summary>The relay's state root, open to every account like /tmp, so the service account can make its own.</summary>
+    public string State => System.IO.Path.Combine(Root, "state");
 
     public ProfileDirectory(string? defaults = null)
     {
@@ -23,7 +25,9 @@ public sealed class ProfileDirectory : IDisposable
         File.SetUnixFileMode(Root, (UnixFileMode)Convert.ToInt32("755", 8));
         Directory.CreateDirectory(Path, (UnixFileMode)Convert.ToInt32("755", 8));
         Directory.CreateDirectory(Bin, (UnixFileMode)Convert.ToInt32("755", 8));
-        Write("defaults", defaults ?? ShippedDefaults);
+        Directory.CreateDirectory(State);
+        File.SetUnixFileMode(State, (UnixFileMode)Convert.ToInt32("1777", 8));
+        Write("defaults", defaults ?? ShippedDefaults + $"\n[stop]\nstate = \"{State}\"\n");
     }
 
     public string Write(string name, string toml)
