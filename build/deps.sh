@@ -9,6 +9,9 @@ ALPINE_DEMO="bubblewrap clang build-base zlib-dev"
 # The tests also run busybox sh (seed scripts).
 DEBIAN_TEST="$DEBIAN_DEMO busybox"
 ALPINE_TEST="$ALPINE_DEMO busybox"
+# musl's libc.so and nm/readelf for the libc import check; qemu runs the arm64 binary on x64.
+DEBIAN_TEST="$DEBIAN_TEST musl-dev binutils qemu-user-static"
+ALPINE_TEST="$ALPINE_TEST musl-dev binutils"
 
 case "${1:-test}" in
     demo) debian=$DEBIAN_DEMO alpine=$ALPINE_DEMO ;;
