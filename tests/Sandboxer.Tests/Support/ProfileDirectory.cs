@@ -34,12 +34,12 @@ public sealed class ProfileDirectory : IDisposable
         return file;
     }
 
-    /// <summary>A bwrap-NAME symlink to the published binary, as an admin installs it.</summary>
-    public string Link(string name)
+    /// <summary>A bwrap-NAME symlink to the published binary (or <paramref name="binary"/>), as an admin installs it.</summary>
+    public string Link(string name, string? binary = null)
     {
         string link = System.IO.Path.Combine(Bin, "bwrap-" + name);
         if (!File.Exists(link))
-            File.CreateSymbolicLink(link, Published.Binary);
+            File.CreateSymbolicLink(link, binary ?? Published.Binary);
         return link;
     }
 
