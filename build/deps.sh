@@ -19,19 +19,4 @@ case "${1:-test}" in
     *) echo "usage: $0 demo|test" >&2; exit 64 ;;
 esac
 
-if command -v apt-get >/dev/null 2>&1; then
-    missing=
-    for p in $debian; do
-        dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
-    done
-    if [ -n "$missing" ]; then
-        echo "installing:$missing" >&2
-        as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
-    fi
-elif command -v apk >/dev/null 2>&1; then
-    as_root apk add --quiet $alpine
-else
-    echo "neither apt-get nor apk found: install by hand: $debian" >&2
-    exit 69
-fi
+install_packages "$debian" "$alpine"

@@ -14,17 +14,6 @@ debian_arch() { case "$1" in *-x64) echo amd64 ;; *-arm64) echo arm64 ;; esac; }
 gnu_arch() { case "$1" in *-x64) echo x86_64 ;; *-arm64) echo aarch64 ;; esac; }
 is_musl() { case "$1" in linux-musl-*) return 0 ;; *) return 1 ;; esac; }
 
-install_debian() {
-    missing=
-    for p in "$@"; do
-        dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
-    done
-    [ -z "$missing" ] && return 0
-    echo "installing:$missing" >&2
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
-}
-
 # Installs the toolchain for one target and prints the msbuild properties it needs.
 # Returns 1 (with a line on stderr) when this system cannot build the target.
 prepare() {
@@ -41,13 +30,13 @@ prepare() {
     fi
     # clang pairs with the host's GCC; the target needs that GCC's crt objects and libgcc.
     gcc_version=$(clang -v 2>&1 | sed -n 's|^Selected GCC installation: .*/||p')
-    install_debian clang lld llvm "libgcc-${gcc_version:-12}-dev:$arch"
+    install_packages "clang lld llvm libgcc-${gcc_version:-12}-dev:$arch" ""
     if is_musl "$rid"; then
-        install_debian "musl-dev:$arch"
+        install_packages "musl-dev:$arch" ""
         sysroot=$(musl_sysroot "$rid" "${gcc_version:-12}")
         echo "-p:SysRoot=$sysroot -p:LinkerFlavor=lld"
     else
-        install_debian "libc6-dev:$arch" "zlib1g-dev:$arch"
+        install_packages "libc6-dev:$arch zlib1g-dev:$arch" ""
         echo "-p:SysRoot=/ -p:LinkerFlavor=lld"
     fi
 }
