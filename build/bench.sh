@@ -25,7 +25,7 @@ as_root install -m 644 "$ROOT/profiles/defaults.toml" "$ROOT/profiles/monerod.to
 as_root sed -i 's|^bwrap = .*|bwrap = "/bin/true"|' "$noop/defaults.toml"
 # The seed scripts, sourcing their hub from here and finding bwrap = /bin/true on PATH.
 for f in bwrap-defaults bwrap-monerod bwrap-navidrome; do
-    sed "s|/usr/local/bin/bwrap-defaults|$work/seed/bwrap-defaults|" "$ROOT/build/bench/$f" | as_root tee "$work/seed/$f" >/dev/null
+    sed "s|/usr/local/bin/bwrap-defaults|$work/seed/bwrap-defaults|" "$ROOT/tests/Sandboxer.Tests/Composition/Seed/$f" | as_root tee "$work/seed/$f" >/dev/null
 done
 as_root ln -s /bin/true "$work/bin/bwrap"
 for svc in monerod navidrome e2e m10 m500; do as_root ln -s "$bin" "$work/bin/bwrap-$svc"; done
