@@ -8,6 +8,8 @@
 # skipped with one line saying so; the other targets are still built.
 . "$(dirname "$0")/lib.sh"
 ALL_RIDS="linux-x64 linux-arm64 linux-musl-x64 linux-musl-arm64"
+# The host's own toolchain (clang, zlib); the other targets' is added per target below.
+"$ROOT/build/deps.sh" demo
 
 # Debian's name for an architecture and the GNU triple's first part.
 debian_arch() { case "$1" in *-x64) echo amd64 ;; *-arm64) echo arm64 ;; esac; }
