@@ -1,5 +1,4 @@
 using System.Text;
-using Microsoft.Extensions.Logging;
 using Sandboxer.Composition;
 using Sandboxer.Interop;
 using Sandboxer.Profiles;
@@ -44,7 +43,7 @@ public static class App
                 return 0;
         }
 
-        var logger = StderrLoggerProvider.Create(Environment.GetEnvironmentVariable(StderrLoggerProvider.Variable));
+        var logger = StderrLog.Create(Environment.GetEnvironmentVariable(StderrLog.Variable));
         string? directory = invocation.ProfileDirectory;
         if (directory is null)
         {

@@ -1,22 +1,26 @@
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
-
 namespace Sandboxer.Cli;
+
+public enum LogLevel { Trace, Debug, Information, Warning, Error, None }
 
 /// <summary>
 /// Logs to stderr, one line per message, written at once: nothing is left buffered when the
-/// process becomes bwrap. Off unless SANDBOXER_LOG names a level, and then costs nothing more
-/// than a null logger on the start path.
+/// process becomes bwrap. Off unless SANDBOXER_LOG names a level. Hand-written rather than
+/// Microsoft.Extensions.Logging: that library's factory and filters cost 270 KB of binary,
+/// all of it rehydrated and paged in on every start, logging on or off, for two messages.
 /// </summary>
-public sealed class StderrLoggerProvider(TextWriter writer) : ILoggerProvider
+public sealed class StderrLog
 {
     public const string Variable = "SANDBOXER_LOG";
 
-    public static ILogger Create(string? level)
+    private readonly LogLevel minimum;
+
+    private StderrLog(LogLevel minimum) => this.minimum = minimum;
+
+    public static StderrLog Create(string? level)
     {
         if (string.IsNullOrEmpty(level))
-            return NullLogger.Instance;
-        LogLevel minimum = level.ToLowerInvariant() switch
+            return new StderrLog(LogLevel.None);
+        return new StderrLog(level.ToLowerInvariant() switch
         {
             "trace" => LogLevel.Trace,
             "debug" => LogLevel.Debug,
@@ -25,42 +29,36 @@ public sealed class StderrLoggerProvider(TextWriter writer) : ILoggerProvider
             "error" => LogLevel.Error,
             "off" or "none" => LogLevel.None,
             _ => throw SandboxerException.Usage($"{Variable}={level}: not a level (trace, debug, info, warning, error, off)"),
-        };
-        var factory = new LoggerFactory([new StderrLoggerProvider(Console.Error)], new LoggerFilterOptions { MinLevel = minimum });
-        return factory.CreateLogger("sandboxer");
+        });
     }
 
-    public ILogger CreateLogger(string categoryName) => new Logger(writer);
+    public bool IsEnabled(LogLevel level) => level != LogLevel.None && level >= minimum;
 
-    public void Dispose() { }
-
-    private sealed class Logger(TextWriter writer) : ILogger
+    public void Write(LogLevel level, string message)
     {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        if (!IsEnabled(level))
+            return;
+        string name = level switch
         {
-            string level = logLevel switch
-            {
-                LogLevel.Trace => "trace",
-                LogLevel.Debug => "debug",
-                LogLevel.Information => "info",
-                LogLevel.Warning => "warning",
-                _ => "error",
-            };
-            writer.Write($"sandboxer: {level}: {formatter(state, exception)}\n");
-            writer.Flush();
-        }
+            LogLevel.Trace => "trace",
+            LogLevel.Debug => "debug",
+            LogLevel.Information => "info",
+            LogLevel.Warning => "warning",
+            _ => "error",
+        };
+        Console.Error.Write($"sandboxer: {name}: {message}\n");
+        Console.Error.Flush();
     }
 }
 
-internal static partial class Log
+/// <summary>The messages, each built only when its level is on.</summary>
+internal static class Log
 {
-    [LoggerMessage(Level = LogLevel.Debug, Message = "profile {Name} from {Directory}")]
-    public static partial void ProfileLoaded(ILogger logger, string name, string directory);
+    public static void ProfileLoaded(StderrLog log, string name, string directory)
+    {
+        if (log.IsEnabled(LogLevel.Debug))
+            log.Write(LogLevel.Debug, $"profile {name} from {directory}");
+    }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "exec {Command}")]
-    public static partial void Exec(ILogger logger, string command);
+    public static void Exec(StderrLog log, string command) => log.Write(LogLevel.Debug, $"exec {command}");
 }
