@@ -16,8 +16,8 @@ debian_arch() { case "$1" in *-x64) echo amd64 ;; *-arm64) echo arm64 ;; esac; }
 gnu_arch() { case "$1" in *-x64) echo x86_64 ;; *-arm64) echo aarch64 ;; esac; }
 is_musl() { case "$1" in linux-musl-*) return 0 ;; *) return 1 ;; esac; }
 
-# Installs the toolchain for one target and prints the msbuild properties it needs.
-# Returns 1 (with a line on stderr) when this system cannot build the target.
+# Installs the toolchain for one target and prints the msbuild properties it needs (stdout
+# carries only those). Returns 1, with a line on stderr, when this system cannot build it.
 prepare() {
     rid=$1 host=$(host_rid)
     [ "$rid" = "$host" ] && return 0
@@ -27,18 +27,17 @@ prepare() {
     fi
     arch=$(debian_arch "$rid")
     if [ "$arch" != "$(dpkg --print-architecture)" ] && ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
-        as_root dpkg --add-architecture "$arch"
-        as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+        as_root dpkg --add-architecture "$arch" >&2   # install_packages updates the lists
     fi
     # clang pairs with the host's GCC; the target needs that GCC's crt objects and libgcc.
     gcc_version=$(clang -v 2>&1 | sed -n 's|^Selected GCC installation: .*/||p')
-    install_packages "clang lld llvm libgcc-${gcc_version:-12}-dev:$arch" ""
+    install_packages "clang lld llvm libgcc-${gcc_version:-12}-dev:$arch" "" >&2
     if is_musl "$rid"; then
-        install_packages "musl-dev:$arch" ""
+        install_packages "musl-dev:$arch" "" >&2
         sysroot=$(musl_sysroot "$rid" "${gcc_version:-12}")
         echo "-p:SysRoot=$sysroot -p:LinkerFlavor=lld"
     else
-        install_packages "libc6-dev:$arch zlib1g-dev:$arch" ""
+        install_packages "libc6-dev:$arch zlib1g-dev:$arch" "" >&2
         echo "-p:SysRoot=/ -p:LinkerFlavor=lld"
     fi
 }
