@@ -16,6 +16,9 @@ ALPINE_TEST="$ALPINE_DEMO busybox"
 # supervise-daemon (on Debian build/openrc.sh unpacks it instead, without installing init).
 DEBIAN_TEST="$DEBIAN_TEST socat tor ffmpeg"
 ALPINE_TEST="$ALPINE_TEST socat tor ffmpeg setpriv util-linux-misc openrc"
+# musl's libc.so and nm/readelf for the libc import check; qemu runs the arm64 binary on x64.
+DEBIAN_TEST="$DEBIAN_TEST musl-dev binutils qemu-user-static"
+ALPINE_TEST="$ALPINE_TEST musl-dev binutils"
 
 case "${1:-test}" in
     demo) debian=$DEBIAN_DEMO alpine=$ALPINE_DEMO ;;
@@ -23,19 +26,4 @@ case "${1:-test}" in
     *) echo "usage: $0 demo|test" >&2; exit 64 ;;
 esac
 
-if command -v apt-get >/dev/null 2>&1; then
-    missing=
-    for p in $debian; do
-        dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
-    done
-    if [ -n "$missing" ]; then
-        echo "installing:$missing" >&2
-        as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
-    fi
-elif command -v apk >/dev/null 2>&1; then
-    as_root apk add --quiet $alpine
-else
-    echo "neither apt-get nor apk found: install by hand: $debian" >&2
-    exit 69
-fi
+install_packages "$debian" "$alpine"

@@ -6,6 +6,27 @@ as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
+# Installs what is missing of a list of Debian packages (with apt) or Alpine ones (apk).
+#   install_packages "DEBIAN PACKAGES" "ALPINE PACKAGES"
+install_packages() {
+    if command -v apt-get >/dev/null 2>&1; then
+        missing=
+        for p in $1; do
+            dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+        done
+        if [ -n "$missing" ]; then
+            echo "installing:$missing" >&2
+            as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+            as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+        fi
+    elif command -v apk >/dev/null 2>&1; then
+        as_root apk add --quiet $2
+    else
+        echo "neither apt-get nor apk found: install by hand: $1" >&2
+        exit 69
+    fi
+}
+
 # The runtime identifier of this machine: linux[-musl]-x64 or linux[-musl]-arm64.
 host_rid() {
     case "$(uname -m)" in

@@ -41,9 +41,17 @@ public sealed class ProfileDirectory : IDisposable
     /// <summary>
     /// A bwrap-NAME symlink to the published binary, as an admin installs it: to a root-owned
     /// copy in bin/, so that the unprivileged service account can run it wherever the
-    /// repository is checked out (a home directory may be closed to it).
+    /// repository is checked out (a home directory may be closed to it); or to <paramref name="binary"/>.
     /// </summary>
-    public string Link(string name)
+    public string Link(string name, string? binary = null)
+    {
+        string link = System.IO.Path.Combine(Bin, "bwrap-" + name);
+        if (!File.Exists(link))
+            File.CreateSymbolicLink(link, binary ?? Installed());
+        return link;
+    }
+
+    private string Installed()
     {
         string installed = System.IO.Path.Combine(Bin, "sandboxer");
         if (!File.Exists(installed))
@@ -51,10 +59,7 @@ public sealed class ProfileDirectory : IDisposable
             File.Copy(Published.Binary, installed);
             File.SetUnixFileMode(installed, (UnixFileMode)Convert.ToInt32("755", 8));
         }
-        string link = System.IO.Path.Combine(Bin, "bwrap-" + name);
-        if (!File.Exists(link))
-            File.CreateSymbolicLink(link, installed);
-        return link;
+        return installed;
     }
 
     public Dictionary<string, string> Environment() => new() { ["SANDBOXER_PROFILE_DIR"] = Path };

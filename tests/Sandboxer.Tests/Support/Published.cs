@@ -19,6 +19,15 @@ public static class Published
         }
     }
 
+    /// <summary>
+    /// $SANDBOXER_ARM64_BIN: the linux-arm64 binary, which build/test.sh cross-compiles and
+    /// exports. Its absence is a failure, not a reason to skip: the server is arm64.
+    /// </summary>
+    public static string Arm64Binary =>
+        Environment.GetEnvironmentVariable("SANDBOXER_ARM64_BIN") is { Length: > 0 } path && File.Exists(path)
+            ? path
+            : throw new InvalidOperationException("$SANDBOXER_ARM64_BIN does not name the linux-arm64 binary: build/test.sh publishes it and sets it");
+
     /// <summary>bwrap as the end-to-end tests use it: the system's, found by absolute path.</summary>
     public static string Bwrap
     {

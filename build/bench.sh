@@ -1,0 +1,95 @@
+#!/bin/sh
+# Measures the launcher against the shell scripts it replaces (not part of CI):
+#   build/bench.sh
+# prints each ratio beside its goal and exits 1 when one passes its limit (or linux-x64
+# reaches 3 MB). Results go in
+# build/BENCHMARKS.md by hand, with the machine line this prints.
+. "$(dirname "$0")/lib.sh"
+"$ROOT/build/deps.sh" test
+install_packages "hyperfine time" "hyperfine"
+rid=$(host_rid)
+publish "$rid"
+bin=$ROOT/artifacts/$rid/sandboxer
+bwrap=$(command -v bwrap)
+RUNS=${RUNS:-400}
+
+# Profiles must be root's, as /etc/sandboxer is: a fresh root-owned directory.
+work=$(as_root mktemp -d /tmp/sandboxer-bench.XXXXXX)
+trap 'as_root rm -rf "$work"' EXIT
+as_root chmod 755 "$work"
+as_root mkdir -m 755 "$work/noop" "$work/real" "$work/bin" "$work/seed"
+noop=$work/noop real=$work/real
+
+# noop: bwrap is /bin/true, so only the launcher's own work is timed.
+as_root install -m 644 "$ROOT/profiles/defaults.toml" "$ROOT/profiles/monerod.toml" "$ROOT/profiles/navidrome.toml" "$noop/"
+as_root sed -i 's|^bwrap = .*|bwrap = "/bin/true"|' "$noop/defaults.toml"
+# The seed scripts, sourcing their hub from here and finding bwrap = /bin/true on PATH.
+for f in bwrap-defaults bwrap-monerod bwrap-navidrome; do
+    sed "s|/usr/local/bin/bwrap-defaults|$work/seed/bwrap-defaults|" "$ROOT/tests/Sandboxer.Tests/Composition/Seed/$f" | as_root tee "$work/seed/$f" >/dev/null
+done
+as_root ln -s /bin/true "$work/bin/bwrap"
+for svc in monerod navidrome e2e m10 m500; do as_root ln -s "$bin" "$work/bin/bwrap-$svc"; done
+
+# Scale: N mounts, half of them written before the tmpfs they sit on (so reordered).
+mounts() {
+    n=$(($1 / 2)) i=0
+    printf 'command = "/bin/true"\n[sandbox]\nro-bind = [\n'
+    while [ $i -lt $n ]; do printf '  { from = "/usr", to = "/srv/%d/usr" },\n' $i; i=$((i + 1)); done
+    printf ']\ntmpfs = [\n'
+    i=0
+    while [ $i -lt $n ]; do printf '  "/srv/%d",\n' $i; i=$((i + 1)); done
+    printf ']\n'
+}
+mounts 10 | as_root tee "$noop/m10.toml" >/dev/null
+mounts 500 | as_root tee "$noop/m500.toml" >/dev/null
+
+# real: the real bwrap running /bin/true in the defaults sandbox, plus what true needs.
+as_root install -m 644 "$ROOT/profiles/defaults.toml" "$real/"
+as_root sed -i "s|^bwrap = .*|bwrap = \"$bwrap\"|" "$real/defaults.toml"
+printf 'command = "/bin/true"\n[sandbox]\nro-bind-try = ["/usr", "/bin", "/lib", "/lib64"]\n' | as_root tee "$real/e2e.toml" >/dev/null
+direct=$("$bin" --profile-dir "$real" show e2e)
+
+# The floor: an empty program with sandboxer's runtime settings (src/Sandboxer/Runtime.props).
+dotnet publish "$ROOT/build/bench/floor/floor.csproj" -c Release -r "$rid" -o "$work/floor" --nologo -v quiet >&2
+
+missed=0
+# ratio NAME GOAL LIMIT CANDIDATE BASELINE [MORE...]: the candidate's median time over the
+# baseline's (medians: the machine is shared, and other jobs' bursts land in the means).
+# MORE commands are timed in the same run, for context.
+ratio() {
+    name=$1 goal=$2 limit=$3; shift 3
+    csv=$work/$name.csv
+    hyperfine -N --style basic --warmup 30 --runs "$RUNS" --export-csv "$csv" "$@" >&2
+    if ! awk -F, -v name="$name" -v goal="$goal" -v limit="$limit" '
+        NR == 2 { c = $4; cmin = $7 } NR == 3 { b = $4; bmin = $7 }
+        NR > 1 { printf "  %-9s median %6.3f ms  mean %6.3f ms  min %6.3f ms  %s\n", name, $4 * 1000, $2 * 1000, $7 * 1000, $1 }
+        END {
+            r = c / b
+            verdict = r <= goal ? "goal met" : r <= limit ? "goal missed, within the limit" : "LIMIT EXCEEDED"
+            printf "%-10s ratio %.2fx (of minima %.2fx)   goal <= %sx, limit %sx: %s\n", name, r, cmin / bmin, goal, limit, verdict
+            exit r > limit ? 1 : 0
+        }' "$csv" > "$work/$name.txt"; then
+        missed=1
+    fi
+    cat "$work/$name.txt"
+}
+
+export PATH="$work/bin:$PATH"
+SANDBOXER_PROFILE_DIR=$noop ratio monerod 1.0 1.3 "$work/bin/bwrap-monerod" "busybox sh $work/seed/bwrap-monerod" \
+    "$work/floor/floor" /bin/true
+SANDBOXER_PROFILE_DIR=$noop ratio navidrome 1.0 1.3 "$work/bin/bwrap-navidrome" "busybox sh $work/seed/bwrap-navidrome"
+SANDBOXER_PROFILE_DIR=$real ratio e2e 1.1 1.1 "$work/bin/bwrap-e2e" "$direct"
+SANDBOXER_PROFILE_DIR=$noop ratio scale 1.5 1.5 "$work/bin/bwrap-m500" "$work/bin/bwrap-m10"
+
+# Peak memory before the exec: ru_maxrss keeps the high-water mark of the image exec replaced.
+maxrss() { for _ in 1 2 3 4 5; do /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1; done | sort -n | tail -n 1; }
+echo "max RSS   launcher $(SANDBOXER_PROFILE_DIR=$noop maxrss "$work/bin/bwrap-monerod") KiB, empty NativeAOT program $(maxrss "$work/floor/floor") KiB, script $(maxrss busybox sh "$work/seed/bwrap-monerod") KiB, /bin/true $(maxrss /bin/true) KiB"
+for f in "$ROOT"/artifacts/*/sandboxer; do
+    size=$(wc -c < "$f")
+    target=$(basename "$(dirname "$f")")
+    verdict=
+    [ "$target" = linux-x64 ] && { [ "$size" -lt 3000000 ] && verdict="  goal < 3 MB: met" || { verdict="  goal < 3 MB: MISSED"; missed=1; }; }
+    echo "size      $target $size bytes$verdict"
+done
+echo "machine   $(uname -m), $(nproc) cores, $(sed -n 's/^model name\t*: //p' /proc/cpuinfo | head -n 1), kernel $(uname -r), $("$bwrap" --version), $(busybox | head -n 1 | cut -d' ' -f1-2), $(hyperfine --version), $(dotnet --version)"
+exit $missed
