@@ -23,12 +23,29 @@ public class Arm64Tests
         return Runner.Run(Qemu, ["-L", "/", binary, .. args], environment);
     }
 
+    /// <summary>
+    /// The shipped profiles with the stop relay off: the relay is Sandboxer itself inside the
+    /// sandbox, started by x64 bwrap, and with no binfmt handler here the kernel cannot start an
+    /// arm64 binary. On arm64 hardware it runs natively; the x64 suites test it.
+    /// </summary>
     private static ProfileDirectory ShippedProfiles(params string[] names)
     {
         var profiles = new ProfileDirectory();
         foreach (var name in names)
-            profiles.Write(name, File.ReadAllText(Path.Combine(Published.RepositoryRoot, "profiles", name + ".toml")));
+            profiles.Write(name, File.ReadAllText(Path.Combine(Published.RepositoryRoot, "profiles", name + ".toml")) + "\n[stop]\nrelay = false\n");
         return profiles;
+    }
+
+    [Fact]
+    public void Arm64_binary_puts_its_own_loader_and_libraries_in_front_of_the_relay()
+    {
+        using var profiles = new ProfileDirectory();
+        profiles.Write("monerod", File.ReadAllText(Path.Combine(Published.RepositoryRoot, "profiles", "monerod.toml")));
+        var result = RunArm64(Published.Arm64Binary, ["--profile-dir", profiles.Path, "show", "monerod"]);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains($" --ro-bind {Processes.RealPath(Published.Arm64Binary)} /run/sandboxer/relay ", result.Output);
+        Assert.Contains(" --ro-bind /usr/lib/aarch64-linux-gnu/libc.so.6 /usr/lib/aarch64-linux-gnu/libc.so.6 ", result.Output);
+        Assert.Contains(" /usr/lib/aarch64-linux-gnu/ld-linux-aarch64.so.1 /run/sandboxer/relay relay --signal 15 --timeout 30 ", result.Output);
     }
 
     [Fact]
