@@ -14,8 +14,8 @@ public sealed class EchoDaemon
     public const string Profile = "echo";
     public const string SandboxSocket = "/run/echo/echo.sock";
     /// <summary>
-    /// unlink-early: bwrap does not pass SIGTERM on, so a stopped sandbox's socat dies by
-    /// die-with-parent's SIGKILL and leaves its socket file for the next start to replace.
+    /// unlink-early: a socat killed outright (the crash test's SIGKILL) leaves its socket file
+    /// for the next start to replace.
     /// </summary>
     public static readonly string[] Args = [$"UNIX-LISTEN:{SandboxSocket},fork,unlink-early", "SYSTEM:uname -n; exec cat"];
 

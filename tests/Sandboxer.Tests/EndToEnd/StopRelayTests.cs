@@ -1,0 +1,176 @@
+using Sandboxer.Tests.Support;
+
+namespace Sandboxer.Tests.EndToEnd;
+
+/// <summary>
+/// The stop relay under OpenRC's real supervise-daemon, the service running as the
+/// unprivileged account: a stop reaches the daemon as its stop signal, a daemon that ignores
+/// it is killed after the timeout, a restart waits for the old sandbox, signals reach the
+/// daemon, and nothing is left behind.
+/// </summary>
+public sealed class StopRelayTests : IDisposable
+{
+    private readonly ProfileDirectory profiles = new();
+    private readonly string output;
+    private readonly List<SupervisedService> services = [];
+
+    public StopRelayTests()
+    {
+        output = Accounts.OwnedDirectory(Account.Service, Path.Combine(profiles.Root, "out"));
+    }
+
+    public void Dispose()
+    {
+        foreach (var service in services)
+            service.Dispose();
+        profiles.Dispose();
+    }
+
+    /// <summary>A shell daemon that writes what happens to it into /out/journal, one word a line.</summary>
+    private SupervisedService Daemon(string name, string script, int timeout = 10)
+    {
+        profiles.Write(name, $"""
+            command = "/bin/sh"
+            args = ["-c", '{script}; echo started >> /out/journal; while :; do sleep 0.1; done', "daemon"]
+            [sandbox]
+            {ProfileDirectory.ShellMounts}
+            bind = [{Toml.Bind(output, "/out")}]
+            [stop]
+            timeout = {timeout}
+            """);
+        var service = new SupervisedService(profiles, name);
+        services.Add(service);
+        return service;
+    }
+
+    private string[] Journal()
+    {
+        string file = Path.Combine(output, "journal");
+        return File.Exists(file) ? File.ReadAllLines(file) : [];
+    }
+
+    private void WaitForJournal(params string[] expected) =>
+        Assert.True(Processes.WaitUntil(() => Journal().SequenceEqual(expected), 15),
+            $"the daemon's journal is [{string.Join(", ", Journal())}], not [{string.Join(", ", expected)}]");
+
+    /// <summary>Every process of the running service: bwrap, the relay, the daemon and its children.</summary>
+    private static List<ProcessInfo> Sandbox(SupervisedService service)
+    {
+        int bwrap = service.ChildPid!.Value;
+        return [Processes.Read(bwrap)!, .. Processes.Descendants(bwrap)];
+    }
+
+    private static void AssertAllGone(List<ProcessInfo> processes, string when)
+    {
+        Processes.WaitUntil(() => !processes.Any(Processes.IsRunning), 15);
+        var left = processes.Where(Processes.IsRunning).ToList();
+        Assert.True(left.Count == 0, $"still running {when}: {string.Join(", ", left)}");
+    }
+
+    [Fact]
+    public void Supervisor_stop_reaches_the_daemon_as_sigterm_and_it_shuts_down_cleanly()
+    {
+        var service = Daemon("clean", "trap \"echo stopped-cleanly >> /out/journal; exit 0\" TERM");
+        service.Start();
+        WaitForJournal("started");
+        var sandbox = Sandbox(service);
+
+        service.Stop();
+
+        WaitForJournal("started", "stopped-cleanly");
+        AssertAllGone(sandbox, "after the daemon shut down");
+    }
+
+    [Fact]
+    public void Daemon_that_ignores_sigterm_is_killed_after_the_timeout()
+    {
+        var service = Daemon("stubborn", "trap \"echo ignored-term >> /out/journal\" TERM", timeout: 3);
+        service.Start();
+        WaitForJournal("started");
+        var sandbox = Sandbox(service);
+        var daemon = sandbox.Last(p => p.Name == "sh");
+
+        service.Stop();
+
+        WaitForJournal("started", "ignored-term");
+        // The relay gives it its time before SIGKILL...
+        Thread.Sleep(1000);
+        Assert.True(Processes.IsRunning(daemon), "the daemon was killed before its stop timeout of 3 s");
+        // ...then kills everything.
+        AssertAllGone(sandbox, "after the stop timeout");
+        Assert.Equal(["started", "ignored-term"], Journal());
+    }
+
+    [Fact]
+    public void Immediate_restart_waits_until_the_old_sandbox_has_exited()
+    {
+        var service = Daemon("slow", "trap \"echo stopping >> /out/journal; sleep 2; echo stopped >> /out/journal; exit 0\" TERM");
+        service.Start();
+        WaitForJournal("started");
+        var old = Sandbox(service);
+
+        service.Stop();
+        service.StartSupervisor();
+
+        // Without the lock the new daemon would start while the old one is still stopping.
+        WaitForJournal("started", "stopping", "stopped", "started");
+        Assert.DoesNotContain(old, Processes.IsRunning);
+    }
+
+    [Fact]
+    public void Sandboxer_signal_delivers_hup_to_the_running_daemon()
+    {
+        var service = Daemon("reload", "trap \"echo reloaded >> /out/journal\" HUP; trap \"exit 0\" TERM");
+        service.Start();
+        WaitForJournal("started");
+
+        var result = Runner.Run(Published.Binary, ["signal", "reload", "HUP"], profiles.Environment());
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        WaitForJournal("started", "reloaded");
+        // The sandbox lives on: a reload is not a stop.
+        Assert.True(Processes.IsRunning(Processes.Read(service.ChildPid!.Value)!), "bwrap died on the reload");
+    }
+
+    [Fact]
+    public void Signal_to_a_service_that_is_not_running_fails_with_exit_69()
+    {
+        Daemon("idle", "true");
+        var result = Runner.Run(Published.Binary, ["signal", "idle", "HUP"], profiles.Environment());
+        Assert.Equal(69, result.ExitCode);
+        Assert.Equal($"sandboxer: idle: not running ({profiles.State}/idle/lock does not exist)\n", result.Stderr);
+    }
+
+    [Fact]
+    public void Orphans_of_the_daemon_are_reaped_and_no_zombie_is_left()
+    {
+        // Each subshell exits at once, leaving its sleep to the sandbox's PID 1: the relay.
+        var service = Daemon("orphans", "trap \"exit 0\" TERM; (sleep 0.2 &); (sleep 0.3 &); (true &)");
+        service.Start();
+        WaitForJournal("started");
+        var relay = Processes.Descendants(service.ChildPid!.Value).First();
+
+        Thread.Sleep(1000);
+        var zombies = Processes.Descendants(relay.Pid).Where(p => p.State == 'Z').ToList();
+        Assert.True(zombies.Count == 0, "zombies in the sandbox: " + string.Join(", ", zombies));
+        var sandbox = Sandbox(service);
+
+        service.Stop();
+        AssertAllGone(sandbox, "after stop");
+    }
+
+    [Theory]
+    [InlineData("exit 3", 3)]
+    [InlineData("kill -USR1 $$", 138)]
+    public void The_daemons_exit_status_becomes_the_sandboxs(string script, int status)
+    {
+        profiles.Write("exiter", $"""
+            command = "/bin/sh"
+            args = ["-c", "{script}"]
+            [sandbox]
+            {ProfileDirectory.ShellMounts}
+            """);
+        var result = Runner.Run(profiles.Link("exiter"), Array.Empty<string>(), profiles.Environment());
+        Assert.True(status == result.ExitCode, result.ToString());
+    }
+}

@@ -1,0 +1,32 @@
+using Sandboxer.Relay;
+using Sandboxer.Tests.Support;
+
+namespace Sandboxer.Tests.Relay;
+
+public class SelfImageTests
+{
+    [Fact]
+    public void Executable_mappings_are_the_files_mapped_with_x_once_each()
+    {
+        const string maps = """
+            55d0 r--p 00000000 08:01 1 /usr/local/bin/sandboxer
+            55d1 r-xp 00001000 08:01 1 /usr/local/bin/sandboxer
+            7f00 r--p 00000000 08:01 2 /usr/lib/locale/C.utf8/LC_CTYPE
+            7f01 r-xp 00028000 08:01 3 /usr/lib/x86_64-linux-gnu/libc.so.6
+            7f02 r-xp 00000000 00:05 4 /dev/zero (deleted)
+            7f03 r-xp 00000000 00:00 0 [vdso]
+            7f04 r-xp 00001000 08:01 5 /usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2
+            """;
+        Assert.Equal(["/usr/local/bin/sandboxer", "/usr/lib/x86_64-linux-gnu/libc.so.6", "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"],
+            SelfImage.ExecutableMappings(maps));
+    }
+
+    [Fact]
+    public void The_published_binary_names_its_elf_interpreter_and_a_static_one_has_none()
+    {
+        string? loader = SelfImage.Interpreter(Published.Binary);
+        Assert.Matches(@"^/lib(64)?/ld-linux-(x86-64|aarch64)\.so\.\d$", loader);
+        // The loader itself is linked statically: no interpreter of its own.
+        Assert.Null(SelfImage.Interpreter(Processes.RealPath(loader!)));
+    }
+}
