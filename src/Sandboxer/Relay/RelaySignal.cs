@@ -1,12 +1,11 @@
 using System.Runtime.InteropServices;
-using System.Text.RegularExpressions;
 using Sandboxer.Interop;
 using Sandboxer.Profiles;
 
 namespace Sandboxer.Relay;
 
 /// <summary>`sandboxer signal NAME SIG`: a signal for the daemon, through its relay.</summary>
-public static partial class RelaySignal
+public static class RelaySignal
 {
     public static void Send(Profile profile, string signalName)
     {
@@ -29,8 +28,7 @@ public static partial class RelaySignal
             // A relay holds the lock for as long as it runs: if it can be taken, nothing is running.
             if (Libc.Flock((int)lockFile.DangerousGetHandle(), Libc.LockShared | Libc.LockNonBlocking) == 0)
                 throw new SandboxerException(ExitCodes.Unavailable, $"{profile.Name}: not running");
-            var match = ChildPid().Match(File.ReadAllText(Path.Combine(state, "info")));
-            if (!match.Success || !int.TryParse(match.Groups[1].ValueSpan, out pid))
+            if (!TryReadChildPid(File.ReadAllText(Path.Combine(state, "info")), out pid))
                 throw new SandboxerException(ExitCodes.Unavailable, $"{profile.Name}: starting, its relay's PID is not known yet");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -62,6 +60,21 @@ public static partial class RelaySignal
         return false;
     }
 
-    [GeneratedRegex("\"child-pid\"\\s*:\\s*(\\d+)")]
-    private static partial Regex ChildPid();
+    /// <summary>The "child-pid" number of bwrap's --info-fd JSON.</summary>
+    public static bool TryReadChildPid(string info, out int pid)
+    {
+        const string Key = "\"child-pid\"";
+        pid = 0;
+        int at = info.IndexOf(Key, StringComparison.Ordinal);
+        if (at < 0)
+            return false;
+        var rest = info.AsSpan(at + Key.Length).TrimStart();
+        if (rest.IsEmpty || rest[0] != ':')
+            return false;
+        rest = rest[1..].TrimStart();
+        int digits = 0;
+        while (digits < rest.Length && char.IsAsciiDigit(rest[digits]))
+            digits++;
+        return int.TryParse(rest[..digits], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out pid) && pid > 0;
+    }
 }
