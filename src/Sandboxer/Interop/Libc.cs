@@ -137,13 +137,14 @@ internal static unsafe partial class Libc
         return flags < 0 ? Marshal.GetLastPInvokeError() : 0;
     }
 
-    /// <summary>lstat-like status of a path (symlinks are not followed).</summary>
-    public static int StatPath(byte* path, out FileStatus status)
+    /// <summary>Status of a path; a final symlink is not followed unless asked (lstat or stat).</summary>
+    public static int StatPath(string path, bool followLink, out FileStatus status)
     {
         status = default;
+        fixed (byte* p = System.Text.Encoding.UTF8.GetBytes(path + "\0"))
         fixed (FileStatus* s = &status)
         {
-            return Syscall(Numbers.Statx, AtFdCwd, (long)path, AtSymlinkNoFollow, StatxBasicStats, (long)s) == 0
+            return Syscall(Numbers.Statx, AtFdCwd, (long)p, followLink ? 0 : AtSymlinkNoFollow, StatxBasicStats, (long)s) == 0
                 ? 0 : Marshal.GetLastPInvokeError();
         }
     }

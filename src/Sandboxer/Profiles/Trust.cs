@@ -9,7 +9,7 @@ namespace Sandboxer.Profiles;
 /// directory above it must be owned by root and not writable by group or others (a sticky
 /// world-writable directory such as /tmp excepted, since there nobody can replace root's entries).
 /// </summary>
-public static unsafe class Trust
+public static class Trust
 {
     private const int GroupOrOtherWrite = 0x12; // 0022
     private const int OtherWrite = 0x2;
@@ -100,16 +100,13 @@ public static unsafe class Trust
             throw SandboxerException.Config($"{dir}: not trusted: writable by {Writers(status.Mode)} (mode {Mode(status.Mode)})");
     }
 
-    /// <summary>Whether two paths are the same file, following links (/proc/PID/exe included).</summary>
+    /// <summary>
+    /// Whether two paths are the same file, following links (/proc/PID/fd/N included). Nothing is
+    /// opened: opening another process's pipe could block.
+    /// </summary>
     public static bool SameFile(string a, string b) =>
-        File.Exists(a) && File.Exists(b) && Identity(a) == Identity(b);
-
-    private static (ulong, uint, uint) Identity(string path)
-    {
-        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
-        return Libc.StatDescriptor((int)handle.DangerousGetHandle(), out var s) == 0
-            ? (s.Inode, s.DeviceMajor, s.DeviceMinor) : default;
-    }
+        Libc.StatPath(a, followLink: true, out var x) == 0 && Libc.StatPath(b, followLink: true, out var y) == 0
+        && x.Inode == y.Inode && x.DeviceMajor == y.DeviceMajor && x.DeviceMinor == y.DeviceMinor;
 
     private static string Writers(int mode) => (mode & GroupOrOtherWrite) == GroupOrOtherWrite ? "group and others"
         : (mode & OtherWrite) != 0 ? "others" : "group";
@@ -118,12 +115,9 @@ public static unsafe class Trust
 
     private static FileStatus Stat(string path, string shown)
     {
-        fixed (byte* p = Encoding.UTF8.GetBytes(path + "\0"))
-        {
-            int errno = Libc.StatPath(p, out var status);
-            return errno == 0 ? status
-                : throw SandboxerException.Config($"{shown}: cannot check {path}: {Marshal.GetPInvokeErrorMessage(errno)}");
-        }
+        int errno = Libc.StatPath(path, followLink: false, out var status);
+        return errno == 0 ? status
+            : throw SandboxerException.Config($"{shown}: cannot check {path}: {Marshal.GetPInvokeErrorMessage(errno)}");
     }
 
     private static string RealPath(string path)
