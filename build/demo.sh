@@ -13,6 +13,10 @@ as_root chmod 755 "$dir"
 as_root install -m 644 "$ROOT/profiles/defaults.toml" "$ROOT/profiles/demo.toml" "$dir/"
 bwrap=$(command -v bwrap)
 as_root sed -i "s|^bwrap = .*|bwrap = \"$bwrap\"|" "$dir/defaults.toml"
+# The stop relay's lock lives under a state root; here one open to all like /tmp, so that the
+# demo also runs as an ordinary user (a server uses /run/sandboxer, see README).
+as_root install -d -m 1777 "$dir/state"
+printf '\n[stop]\nstate = "%s/state"\n' "$dir" | as_root tee -a "$dir/defaults.toml" >/dev/null
 ln -sf "$ROOT/artifacts/$rid/sandboxer" "$ROOT/artifacts/$rid/bwrap-demo"
 
 echo "\$ bwrap-demo -c 'id; hostname; ls /'   (profiles from $dir)" >&2

@@ -85,17 +85,18 @@ public static class Trust
     }
 
     /// <summary>
-    /// The relay's state directory: its lock keeps a second instance from starting and its
-    /// PID is what `sandboxer signal` signals, so only root or the service's user may write it.
+    /// The relay's state directory: its lock keeps a second instance from starting and its info
+    /// names the PID `sandboxer signal` signals. The service's user must own it, root included:
+    /// anyone else could plant links there for it to open and truncate.
     /// </summary>
-    /// <param name="user">The user who may own it besides root; null when root only reads it.</param>
+    /// <param name="user">The user who must own it; null when root only reads it (`signal`).</param>
     public static void CheckStateDirectory(string dir, uint? user)
     {
         var status = Stat(dir, dir);
         if (!status.IsDirectory)
             throw SandboxerException.Config($"{dir}: not a directory");
-        if (user is not null && status.Uid != 0 && status.Uid != user)
-            throw SandboxerException.Config($"{dir}: not trusted: owned by uid {status.Uid}, neither root nor the service's user");
+        if (user is not null && status.Uid != user)
+            throw SandboxerException.Config($"{dir}: not trusted: owned by uid {status.Uid}, not by uid {user}, which runs the service");
         if ((status.Mode & GroupOrOtherWrite) != 0)
             throw SandboxerException.Config($"{dir}: not trusted: writable by {Writers(status.Mode)} (mode {Mode(status.Mode)})");
     }

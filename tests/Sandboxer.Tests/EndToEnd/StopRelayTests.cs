@@ -159,6 +159,19 @@ public sealed class StopRelayTests : IDisposable
         AssertAllGone(sandbox, "after stop");
     }
 
+    [Fact]
+    public void State_directory_of_another_user_is_refused_so_nobody_can_plant_links_in_it()
+    {
+        Daemon("foreign", "true");
+        string state = Accounts.OwnedDirectory(Account.Service, Path.Combine(profiles.State, "foreign"), "700");
+
+        var result = Runner.Run(Published.Binary, ["run", "foreign"], profiles.Environment());
+
+        Assert.Equal(78, result.ExitCode);
+        Assert.Equal($"sandboxer: {state}: not trusted: owned by uid {Accounts.ServiceUid}, not by uid 0, which runs the service\n", result.Stderr);
+        Assert.Empty(Journal());
+    }
+
     [Theory]
     [InlineData("exit 3", 3)]
     [InlineData("kill -USR1 $$", 138)]
