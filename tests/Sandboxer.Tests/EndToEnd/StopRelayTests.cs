@@ -172,6 +172,15 @@ public sealed class StopRelayTests : IDisposable
         Assert.Empty(Journal());
     }
 
+    [Fact]
+    public void A_daemon_missing_from_the_sandbox_fails_with_the_relays_message_and_exit_127()
+    {
+        profiles.Write("absent", $"command = \"/opt/not/bound\"\n[sandbox]\n{ProfileDirectory.ShellMounts}\n");
+        var result = Runner.Run(profiles.Link("absent"), Array.Empty<string>(), profiles.Environment());
+        Assert.True(result.ExitCode == 127, result.ToString());
+        Assert.Equal("sandboxer: cannot execute /opt/not/bound: No such file or directory\n", result.Stderr);
+    }
+
     [Theory]
     [InlineData("exit 3", 3)]
     [InlineData("kill -USR1 $$", 138)]
