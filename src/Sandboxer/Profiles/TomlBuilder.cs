@@ -98,10 +98,11 @@ internal sealed class TomlBuilder(string text, string file)
             Next(TomlLexerMode.Key);
             name = KeyPart();
         }
-        string fullName = Join(path, name);
         if (Find(table, name) is { } existing)
-            throw SandboxerException.Config($"{at}: {fullName}: key defined twice (first at line {existing.KeyLocation.Line})");
+            throw SandboxerException.Config($"{at}: {Join(path, name)}: key defined twice (first at line {existing.KeyLocation.Line})");
         Next(TomlLexerMode.Value); // =
+        // Only the keys inside a container need its dotted name: no string per scalar.
+        string fullName = _token.Kind is TokenKind.OpenBracket or TokenKind.OpenBrace ? Join(path, name) : name;
         table.Entries.Add(new TomlEntry(name, at, Value(fullName, TomlLexerMode.Key)));
     }
 

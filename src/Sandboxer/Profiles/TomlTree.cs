@@ -24,8 +24,11 @@ public sealed class TomlNode
     public string String { get; init; } = "";
     public bool Boolean { get; init; }
     public long Integer { get; init; }
-    public List<TomlNode> Items { get; } = [];
-    public List<TomlEntry> Entries { get; } = [];
+    // Made on first use: most nodes are scalars, and two empty lists each add up at 500 mounts.
+    public List<TomlNode> Items => _items ??= [];
+    public List<TomlEntry> Entries => _entries ??= [];
+    private List<TomlNode>? _items;
+    private List<TomlEntry>? _entries;
     /// <summary>How a table was made: whether a header or dotted key may reopen it (TOML's rules).</summary>
     internal TableOrigin Origin { get; set; }
     /// <summary>Where a table was defined: its [header] once one names it, else where it was made.</summary>
