@@ -17,13 +17,18 @@ internal enum TableOrigin
 }
 
 /// <summary>
-/// Builds the located tree from Tomlyn's token stream. The syntax has already passed
-/// Tomlyn's streaming parser, so this walk only follows it, folding keys into tables and
-/// doing the semantic checks that parser leaves out, each reported at the key's location.
+/// Builds the located tree in one walk over Tomlyn's tokens, following the grammar of
+/// Tomlyn's streaming parser (TOML 1.1, as that parser accepts it) and doing the semantic
+/// checks it leaves out. Reading the text once, not twice, is most of the parse at 500
+/// mounts. On any error Tomlyn's parser reads the text after all, so a syntax error is
+/// reported first and in its words, as when it checked every profile.
 /// </summary>
 internal sealed class TomlBuilder(string text, string file)
 {
     private enum Step { HeaderPath, HeaderLast, DottedPath }
+
+    /// <summary>Tomlyn's own limit (TomlSerializerOptions.MaxDepth): tables and arrays, the root table counted.</summary>
+    private const int MaxDepth = 64;
 
     private readonly TomlLexer _lexer = TomlLexer.Create(text, new TomlLexerOptions { DecodeScalars = true });
     private TomlToken _token;
@@ -33,6 +38,7 @@ internal sealed class TomlBuilder(string text, string file)
         var root = NewTable(new Location(file, 1, 1), TableOrigin.Header);
         var table = root;
         string path = "";
+        int depth = 1;
         Next(TomlLexerMode.Key);
         while (true)
         {
@@ -42,37 +48,47 @@ internal sealed class TomlBuilder(string text, string file)
                     return root;
                 case TokenKind.NewLine:
                     Next(TomlLexerMode.Key);
-                    break;
+                    continue;
                 case TokenKind.OpenBracket:
-                    (table, path) = Header(root);
+                    (table, path, depth) = Header(root);
                     break;
                 case TokenKind.OpenBracketDouble:
                     var at = Here();
                     Next(TomlLexerMode.Key);
-                    throw SandboxerException.Config($"{at}: [[{HeaderKey()}]]: arrays of tables are not part of the profile format");
-                default:
-                    KeyValue(table, path);
+                    throw Refuse($"{at}: [[{HeaderKey()}]]: arrays of tables are not part of the profile format");
+                case TokenKind.BasicKey:
+                case var kind when kind.IsString():
+                    KeyValue(table, path, depth, inline: false);
                     break;
+                default:
+                    throw Fail("a key or a [table] header");
             }
+            if (_token.Kind is not (TokenKind.NewLine or TokenKind.Eof))
+                throw Fail("the end of the line");
         }
     }
 
-    /// <summary>[a.b.c]: the table the following keys go into, and its dotted name.</summary>
-    private (TomlNode, string) Header(TomlNode root)
+    /// <summary>[a.b.c]: the table the following keys go into, its dotted name and depth.</summary>
+    private (TomlNode, string, int) Header(TomlNode root)
     {
         Next(TomlLexerMode.Key);
         var at = Here();
         var table = root;
         string path = "";
+        int depth = 1;
         string name = KeyPart();
         while (_token.Kind == TokenKind.Dot)
         {
             (table, path) = Open(table, name, at, path, Step.HeaderPath);
+            depth = Deeper(depth);
             Next(TomlLexerMode.Key);
             name = KeyPart();
         }
-        Next(TomlLexerMode.Key); // ]
-        return Open(table, name, at, path, Step.HeaderLast);
+        if (_token.Kind != TokenKind.CloseBracket)
+            throw Fail("`]`");
+        Next(TomlLexerMode.Key);
+        (table, path) = Open(table, name, at, path, Step.HeaderLast);
+        return (table, path, Deeper(depth));
     }
 
     /// <summary>The dotted name inside [[...]], for the message that rejects it.</summary>
@@ -88,64 +104,75 @@ internal sealed class TomlBuilder(string text, string file)
     }
 
     /// <summary>key = value, or a.b.c = value; leaves the token after the value current.</summary>
-    private void KeyValue(TomlNode table, string path)
+    private void KeyValue(TomlNode table, string path, int depth, bool inline)
     {
         var at = Here();
         string name = KeyPart();
         while (_token.Kind == TokenKind.Dot)
         {
             (table, path) = Open(table, name, at, path, Step.DottedPath);
+            depth = Deeper(depth);
             Next(TomlLexerMode.Key);
             name = KeyPart();
         }
+        if (_token.Kind != TokenKind.Equal)
+            throw Fail("`=` after the key");
         if (Find(table, name) is { } existing)
-            throw SandboxerException.Config($"{at}: {Join(path, name)}: key defined twice (first at line {existing.KeyLocation.Line})");
-        Next(TomlLexerMode.Value); // =
+            throw Refuse($"{at}: {Join(path, name)}: key defined twice (first at line {existing.KeyLocation.Line})");
+        Next(TomlLexerMode.Value);
+        if (inline) // Tomlyn takes a value on the next line inside { }, not outside
+            SkipNewLines(TomlLexerMode.Value);
         // Only the keys inside a container need its dotted name: no string per scalar.
         string fullName = _token.Kind is TokenKind.OpenBracket or TokenKind.OpenBrace ? Join(path, name) : name;
-        table.Entries.Add(new TomlEntry(name, at, Value(fullName, TomlLexerMode.Key)));
+        table.Entries.Add(new TomlEntry(name, at, Value(fullName, depth, TomlLexerMode.Key)));
     }
 
     /// <summary>The value at the current token; <paramref name="after"/> is how to read what follows it.</summary>
-    private TomlNode Value(string fullName, TomlLexerMode after)
+    private TomlNode Value(string fullName, int depth, TomlLexerMode after)
     {
         var at = Here();
+        var kind = _token.Kind;
         TomlNode node;
-        switch (_token.Kind)
+        if (kind == TokenKind.OpenBracket)
         {
-            case TokenKind.OpenBracket:
-                node = new TomlNode { Kind = TomlKind.Array, Location = at };
-                Next(TomlLexerMode.Value);
-                while (SkipNewLines(TomlLexerMode.Value) != TokenKind.CloseBracket)
-                {
-                    node.Items.Add(Value(fullName, TomlLexerMode.Value));
-                    if (SkipNewLines(TomlLexerMode.Value) == TokenKind.Comma)
-                        Next(TomlLexerMode.Value);
-                }
-                break;
-            case TokenKind.OpenBrace:
-                node = NewTable(at, TableOrigin.Inline);
-                Next(TomlLexerMode.Key);
-                while (SkipNewLines(TomlLexerMode.Key) != TokenKind.CloseBrace)
-                {
-                    KeyValue(node, fullName);
-                    if (SkipNewLines(TomlLexerMode.Key) == TokenKind.Comma)
-                        Next(TomlLexerMode.Key);
-                }
-                break;
-            case TokenKind.String or TokenKind.StringMulti or TokenKind.StringLiteral or TokenKind.StringLiteralMulti:
-                node = new TomlNode { Kind = TomlKind.String, Location = at, String = _token.StringValue ?? "" };
-                break;
-            case TokenKind.True or TokenKind.False:
-                node = new TomlNode { Kind = TomlKind.Boolean, Location = at, Boolean = _token.Kind == TokenKind.True };
-                break;
-            case TokenKind.Integer or TokenKind.IntegerHexa or TokenKind.IntegerOctal or TokenKind.IntegerBinary:
-                node = new TomlNode { Kind = TomlKind.Integer, Location = at, Integer = (long)_token.Data };
-                break;
-            default: // floats, dates and times: valid TOML, but no profile key takes one
-                node = new TomlNode { Kind = TomlKind.Other, Location = at };
-                break;
+            int inner = Deeper(depth);
+            node = new TomlNode { Kind = TomlKind.Array, Location = at };
+            Next(TomlLexerMode.Value);
+            while (SkipNewLines(TomlLexerMode.Value) != TokenKind.CloseBracket)
+            {
+                node.Items.Add(Value(fullName, inner, TomlLexerMode.Value));
+                if (SkipNewLines(TomlLexerMode.Value) == TokenKind.Comma)
+                    Next(TomlLexerMode.Value);
+                else if (_token.Kind != TokenKind.CloseBracket)
+                    throw Fail("`,` or `]`");
+            }
         }
+        else if (kind == TokenKind.OpenBrace)
+        {
+            int inner = Deeper(depth);
+            node = NewTable(at, TableOrigin.Inline);
+            Next(TomlLexerMode.Key);
+            while (SkipNewLines(TomlLexerMode.Key) != TokenKind.CloseBrace)
+            {
+                if (_token.Kind != TokenKind.BasicKey && !_token.Kind.IsString())
+                    throw Fail("a key or `}`");
+                KeyValue(node, fullName, inner, inline: true);
+                if (SkipNewLines(TomlLexerMode.Key) == TokenKind.Comma)
+                    Next(TomlLexerMode.Key);
+                else if (_token.Kind != TokenKind.CloseBrace)
+                    throw Fail("`,` or `}`");
+            }
+        }
+        else if (kind.IsString())
+            node = new TomlNode { Kind = TomlKind.String, Location = at, String = _token.StringValue ?? "" };
+        else if (kind is TokenKind.True or TokenKind.False)
+            node = new TomlNode { Kind = TomlKind.Boolean, Location = at, Boolean = kind == TokenKind.True };
+        else if (kind.IsInteger())
+            node = new TomlNode { Kind = TomlKind.Integer, Location = at, Integer = (long)_token.Data };
+        else if (kind.IsFloat() || kind.IsDateTime()) // valid TOML, but no profile key takes one
+            node = new TomlNode { Kind = TomlKind.Other, Location = at };
+        else
+            throw Fail("a value");
         Next(after);
         return node;
     }
@@ -175,7 +202,7 @@ internal sealed class TomlBuilder(string text, string file)
             _ => null,
         };
         if (refusal is not null)
-            throw SandboxerException.Config($"{at}: {fullName}: {refusal}");
+            throw Refuse($"{at}: {fullName}: {refusal}");
         if (node.Origin == TableOrigin.Implied && step != Step.HeaderPath)
         {
             node.Origin = step == Step.HeaderLast ? TableOrigin.Header : TableOrigin.Dotted;
@@ -200,16 +227,39 @@ internal sealed class TomlBuilder(string text, string file)
     /// <summary>One part of a key (bare or quoted); moves past it.</summary>
     private string KeyPart()
     {
+        if (_token.Kind != TokenKind.BasicKey && !_token.Kind.IsString())
+            throw Fail("a key");
         string part = _token.Kind == TokenKind.BasicKey ? _lexer.GetText(_token) ?? "" : _token.StringValue ?? "";
         Next(TomlLexerMode.Key);
         return part;
     }
 
+    /// <summary>Past blank lines inside [ ] or { }, where the text must not end.</summary>
     private TokenKind SkipNewLines(TomlLexerMode mode)
     {
         while (_token.Kind == TokenKind.NewLine)
             Next(mode);
-        return _token.Kind;
+        return _token.Kind != TokenKind.Eof ? _token.Kind : throw Fail("the rest of the value");
+    }
+
+    private int Deeper(int depth) => depth < MaxDepth ? depth + 1 : throw Fail("less nesting");
+
+    /// <summary>
+    /// A syntax error: Tomlyn's parser words it (it reads the text only now, on this rare
+    /// path); this message is the fallback should it find nothing wrong.
+    /// </summary>
+    private SandboxerException Fail(string expected)
+    {
+        TomlTree.CheckSyntax(text, file, Here());
+        string found = _token.Kind == TokenKind.Eof ? "the end of the file" : $"`{_lexer.GetText(_token)}`";
+        return SandboxerException.Config($"{Here()}: invalid TOML: expected {expected}, found {found}");
+    }
+
+    /// <summary>A semantic error, reported unless the text also has a syntax error, which comes first.</summary>
+    private SandboxerException Refuse(string message)
+    {
+        TomlTree.CheckSyntax(text, file, Here());
+        return SandboxerException.Config(message);
     }
 
     /// <summary>
@@ -226,9 +276,8 @@ internal sealed class TomlBuilder(string text, string file)
                 _token = new TomlToken(TokenKind.Eof, default, default);
                 return;
             }
-            // The syntax check read the same text, so this is only a safety net.
             if (_lexer.HasErrors)
-                throw TomlTree.Invalid(file, _lexer.Errors);
+                throw Fail("valid TOML");
             _token = _lexer.Current;
         }
         while (_token.Kind is TokenKind.Whitespaces or TokenKind.Comment);

@@ -52,18 +52,16 @@ public static class TomlTree
     private static readonly TomlParserOptions Tolerant = new() { Mode = TomlParserMode.Tolerant };
 
     /// <summary>Parses a profile's text; syntax and structure errors become a configuration error at their location.</summary>
-    public static TomlNode Parse(string text, string file)
-    {
-        CheckSyntax(text, file);
-        return new TomlBuilder(text, file).Document();
-    }
+    public static TomlNode Parse(string text, string file) => new TomlBuilder(text, file).Document();
 
     /// <summary>
-    /// Tomlyn's streaming parser decides what is valid TOML syntax (and words the error); it
-    /// allocates a few KB where its syntax tree took over a MB, but leaves the semantic
-    /// checks (a key defined twice, a table reopened) to <see cref="TomlBuilder"/>.
+    /// Tomlyn's streaming parser decides what is valid TOML syntax and words the error. It
+    /// allocates a few KB where its syntax tree took over a MB, but it does not build a tree
+    /// and leaves the semantic checks to <see cref="TomlBuilder"/>, which calls this only
+    /// once it has found an error.
     /// </summary>
-    private static void CheckSyntax(string text, string file)
+    /// <param name="at">Where to report an error Tomlyn gives without a location (too deep a dotted key).</param>
+    internal static void CheckSyntax(string text, string file, Location at)
     {
         var parser = TomlParser.Create(text, Tolerant);
         try
@@ -72,15 +70,17 @@ public static class TomlTree
             {
             }
         }
-        catch (TomlException e) when (e.Diagnostics is { Count: > 0 } diagnostics)
+        catch (TomlException e)
         {
-            throw Invalid(file, diagnostics);
+            throw e.Diagnostics is { Count: > 0 } diagnostics
+                ? Invalid(file, diagnostics)
+                : SandboxerException.Config($"{at}: invalid TOML: {e.Message}");
         }
         if (parser.HasErrors)
             throw Invalid(file, parser.Diagnostics);
     }
 
-    internal static SandboxerException Invalid(string file, IEnumerable<DiagnosticMessage> diagnostics)
+    private static SandboxerException Invalid(string file, IEnumerable<DiagnosticMessage> diagnostics)
     {
         foreach (var diagnostic in diagnostics)
         {
@@ -90,6 +90,6 @@ public static class TomlTree
                 return SandboxerException.Config($"{file}:{start.Line + 1}:{start.Column + 1}: invalid TOML: {diagnostic.Message}");
             }
         }
-        return SandboxerException.Config($"{file}: invalid TOML");
+        return SandboxerException.Config($"{file}: invalid TOML: {string.Join("; ", diagnostics)}");
     }
 }

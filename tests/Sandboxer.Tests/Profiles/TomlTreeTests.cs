@@ -151,4 +151,29 @@ public class TomlTreeTests
         Assert.Equal(ExitCodes.Config, e.ExitCode);
         Assert.StartsWith("f.toml:" + at + ": invalid TOML: ", e.Message);
     }
+
+    [Fact]
+    public void A_syntax_error_anywhere_comes_before_a_semantic_one()
+    {
+        var e = Assert.Throws<SandboxerException>(() => TomlTree.Parse("a = 1\na = 2\n\nb = [1,\n", "f.toml"));
+        Assert.StartsWith("f.toml:5:1: invalid TOML: ", e.Message);
+    }
+
+    [Theory]
+    [InlineData(64, null)]
+    [InlineData(65, "f.toml:1:")]
+    [InlineData(5000, "f.toml:1:")]
+    public void Nesting_stops_at_Tomlyns_depth_limit_without_exhausting_the_stack(int arrays, string? error)
+    {
+        // Tomlyn counts the root table too: 63 arrays inside it reach its limit of 64.
+        string toml = "a = " + new string('[', arrays - 1) + new string(']', arrays - 1) + "\n";
+        if (error is null)
+        {
+            Assert.Equal(TomlKind.Array, Assert.Single(TomlTree.Parse(toml, "f.toml").Entries).Value.Kind);
+            return;
+        }
+        var e = Assert.Throws<SandboxerException>(() => TomlTree.Parse(toml, "f.toml"));
+        Assert.StartsWith(error, e.Message);
+        Assert.Contains("invalid TOML: The maximum depth of 64", e.Message);
+    }
 }
