@@ -76,19 +76,29 @@ internal sealed class TomlBuilder(string text, string file)
         var table = root;
         string path = "";
         int depth = 1;
-        string name = KeyPart();
-        while (_token.Kind == TokenKind.Dot)
-        {
-            (table, path) = Open(table, name, at, path, Step.HeaderPath);
-            depth = Deeper(depth);
-            Next(TomlLexerMode.Key);
-            name = KeyPart();
-        }
+        string name = DottedKey(ref table, ref path, ref depth, at, Step.HeaderPath);
         if (_token.Kind != TokenKind.CloseBracket)
             throw Fail("`]`");
         Next(TomlLexerMode.Key);
         (table, path) = Open(table, name, at, path, Step.HeaderLast);
         return (table, path, Deeper(depth));
+    }
+
+    /// <summary>
+    /// a.b.c: goes into a and b (made or checked as <paramref name="step"/> says), leaving
+    /// <paramref name="table"/> at b, and returns c.
+    /// </summary>
+    private string DottedKey(ref TomlNode table, ref string path, ref int depth, Location at, Step step)
+    {
+        string name = KeyPart();
+        while (_token.Kind == TokenKind.Dot)
+        {
+            (table, path) = Open(table, name, at, path, step);
+            depth = Deeper(depth);
+            Next(TomlLexerMode.Key);
+            name = KeyPart();
+        }
+        return name;
     }
 
     /// <summary>The dotted name inside [[...]], for the message that rejects it.</summary>
@@ -107,14 +117,7 @@ internal sealed class TomlBuilder(string text, string file)
     private void KeyValue(TomlNode table, string path, int depth, bool inline)
     {
         var at = Here();
-        string name = KeyPart();
-        while (_token.Kind == TokenKind.Dot)
-        {
-            (table, path) = Open(table, name, at, path, Step.DottedPath);
-            depth = Deeper(depth);
-            Next(TomlLexerMode.Key);
-            name = KeyPart();
-        }
+        string name = DottedKey(ref table, ref path, ref depth, at, Step.DottedPath);
         if (_token.Kind != TokenKind.Equal)
             throw Fail("`=` after the key");
         if (Find(table, name) is { } existing)

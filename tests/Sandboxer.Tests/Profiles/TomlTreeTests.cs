@@ -11,15 +11,19 @@ public class TomlTreeTests
 {
     private const string Command = "command = \"/bin/d\"\n";
 
+    /// <summary>A service's profile of the command and <paramref name="toml"/> fails with the message at <paramref name="expected"/>.</summary>
+    private static void Rejected(string toml, string expected)
+    {
+        var e = Toml.Error("", Command + toml);
+        Assert.Equal("/etc/sandboxer/svc.toml:" + expected, e.Message);
+    }
+
     [Theory]
     [InlineData("[sandbox]\nshare-net = true\n[sandbox]\n", "4:2: sandbox: table already defined at line 2")]
     [InlineData("[sandbox]\n[stop]\n[sandbox]\n", "4:2: sandbox: table already defined at line 2")]
     [InlineData("[sandbox.setenv]\n[sandbox]\n[sandbox]\n", "4:2: sandbox: table already defined at line 3")]
     public void A_table_header_given_twice_is_rejected(string toml, string expected)
-    {
-        var e = Toml.Error("", Command + toml);
-        Assert.Equal("/etc/sandboxer/svc.toml:" + expected, e.Message);
-    }
+        => Rejected(toml, expected);
 
     [Theory]
     [InlineData("sandbox.share-net = true\nsandbox.share-net = false\n", "3:1: sandbox.share-net: key defined twice (first at line 2)")]
@@ -28,10 +32,7 @@ public class TomlTreeTests
     [InlineData("sandbox.bind = [\"/a\"]\nsandbox.bind.from = \"/b\"\n", "3:1: sandbox.bind: already defined at line 2 as an array")]
     [InlineData("command.x = 1\n", "2:1: command: already defined at line 1 as a string")]
     public void A_key_redefined_through_dotted_keys_is_rejected(string toml, string expected)
-    {
-        var e = Toml.Error("", Command + toml);
-        Assert.Equal("/etc/sandboxer/svc.toml:" + expected, e.Message);
-    }
+        => Rejected(toml, expected);
 
     [Theory]
     [InlineData("sandbox = { share-net = true }\nsandbox.unshare-all = true\n", "3:1: sandbox: already defined at line 2 as an inline table, which cannot be extended")]
@@ -39,29 +40,20 @@ public class TomlTreeTests
     [InlineData("sandbox = { setenv = { A = \"1\" }, setenv.B = \"2\" }\n", "2:35: sandbox.setenv: already defined at line 2 as an inline table, which cannot be extended")]
     [InlineData("[sandbox]\nsetenv = { A = \"1\" }\n[sandbox.setenv]\n", "4:2: sandbox.setenv: already defined at line 3 as an inline table, which cannot be extended")]
     public void An_inline_table_cannot_be_extended(string toml, string expected)
-    {
-        var e = Toml.Error("", Command + toml);
-        Assert.Equal("/etc/sandboxer/svc.toml:" + expected, e.Message);
-    }
+        => Rejected(toml, expected);
 
     [Theory]
     [InlineData("[command]\n", "2:2: command: already defined at line 1 as a string")]
     [InlineData("[command.x]\n", "2:2: command: already defined at line 1 as a string")]
     [InlineData("args = [\"a\"]\n[args]\n", "3:2: args: already defined at line 2 as an array")]
     public void A_value_cannot_be_reopened_as_a_table(string toml, string expected)
-    {
-        var e = Toml.Error("", Command + toml);
-        Assert.Equal("/etc/sandboxer/svc.toml:" + expected, e.Message);
-    }
+        => Rejected(toml, expected);
 
     [Theory]
     [InlineData("sandbox.share-net = true\n[sandbox]\n", "3:2: sandbox: already defined by dotted keys at line 2")]
     [InlineData("[sandbox.setenv]\nA = \"1\"\n[sandbox]\nsetenv.B = \"2\"\n", "5:1: sandbox.setenv: already defined by a [header] at line 2; dotted keys cannot extend it")]
     public void Headers_and_dotted_keys_do_not_define_the_same_table(string toml, string expected)
-    {
-        var e = Toml.Error("", Command + toml);
-        Assert.Equal("/etc/sandboxer/svc.toml:" + expected, e.Message);
-    }
+        => Rejected(toml, expected);
 
     [Fact]
     public void Arrays_of_tables_are_rejected_also_below_a_table()
