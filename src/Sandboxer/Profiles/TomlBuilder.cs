@@ -279,9 +279,9 @@ internal sealed class TomlBuilder(string text, string file)
                 _token = new TomlToken(TokenKind.Eof, default, default);
                 return;
             }
+            _token = _lexer.Current;
             if (_lexer.HasErrors)
                 throw Fail("valid TOML");
-            _token = _lexer.Current;
         }
         while (_token.Kind is TokenKind.Whitespaces or TokenKind.Comment);
     }
