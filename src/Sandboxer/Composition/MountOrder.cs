@@ -22,13 +22,16 @@ public static class MountOrder
 
         // An edge from each mount to those on its nearest mounted ancestor is enough:
         // farther ancestors come before that one in turn.
+        // Ancestors are looked up as slices of the destination: no string per ancestor.
+        var byAncestor = byDestination.GetAlternateLookup<ReadOnlySpan<char>>();
         var children = new List<int>?[count];
         var waitingFor = new int[count];
         for (int i = 0; i < count; i++)
         {
-            for (string? parent = Parent(mounts[i].Destination); parent is not null; parent = Parent(parent))
+            var destination = mounts[i].Destination.AsSpan();
+            for (int end = ParentLength(destination); end > 0; end = ParentLength(destination[..end]))
             {
-                if (byDestination.TryGetValue(parent, out var ancestors))
+                if (byAncestor.TryGetValue(destination[..end], out var ancestors))
                 {
                     foreach (int a in ancestors)
                         (children[a] ??= []).Add(i);
@@ -58,11 +61,12 @@ public static class MountOrder
         return sorted;
     }
 
-    private static string? Parent(string path)
+    /// <summary>The length of a destination's parent ("/a" for "/a/b", "/" for "/a"); 0 for "/" itself.</summary>
+    private static int ParentLength(ReadOnlySpan<char> path)
     {
-        if (path == "/")
-            return null;
+        if (path is "/")
+            return 0;
         int slash = path.LastIndexOf('/');
-        return slash == 0 ? "/" : path[..slash];
+        return slash == 0 ? 1 : slash;
     }
 }

@@ -201,8 +201,8 @@ public static class ProfileReader
                 }
                 var fields = Fields(item, key, spec.Name == "tmpfs" ? ["path", "perms", "size"] : ["path", "perms"]);
                 string dest = AbsolutePath(Required(fields, "path", item, key), key + ".path");
-                string? perms = fields.TryGetValue("perms", out var p) ? Octal(p, key + ".perms") : null;
-                long size = fields.TryGetValue("size", out var s) ? Size(s, key + ".size") : 0;
+                string? perms = Optional(fields, "perms") is { } p ? Octal(p, key + ".perms") : null;
+                long size = Optional(fields, "size") is { } s ? Size(s, key + ".size") : 0;
                 return new(spec.Name, [dest], Destination(dest, item, key), perms, size, [], item.Location);
             }
             case OptionShape.Bind:
@@ -253,24 +253,37 @@ public static class ProfileReader
         }
     }
 
-    private static Dictionary<string, TomlNode> Fields(TomlNode table, string key, string[] allowed)
+    /// <summary>Checks that an inline table has only the allowed keys; <see cref="Required"/> and <see cref="Optional"/> read them.</summary>
+    private static TomlNode Fields(TomlNode table, string key, string[] allowed)
     {
-        var fields = new Dictionary<string, TomlNode>();
         foreach (var entry in table.Entries)
         {
             if (Array.IndexOf(allowed, entry.Key) < 0)
                 throw Unknown(entry, key + "." + entry.Key, allowed);
-            fields[entry.Key] = entry.Value;
         }
-        return fields;
+        return table;
     }
 
-    private static TomlNode Required(Dictionary<string, TomlNode> fields, string name, TomlNode table, string key) =>
-        fields.TryGetValue(name, out var node) ? node : throw Error(table.Location, key, $"missing \"{name}\"");
+    /// <summary>A field of a table of a few keys: a scan, no dictionary per mount (TomlTree has refused duplicates).</summary>
+    private static TomlNode? Optional(TomlNode table, string name)
+    {
+        foreach (var entry in table.Entries)
+        {
+            if (entry.Key == name)
+                return entry.Value;
+        }
+        return null;
+    }
+
+    private static TomlNode Required(TomlNode fields, string name, TomlNode table, string key) =>
+        Optional(fields, name) ?? throw Error(table.Location, key, $"missing \"{name}\"");
 
     /// <summary>A destination with its trailing and doubled slashes and "." removed; ".." is refused.</summary>
     private static string Destination(string path, TomlNode node, string key)
     {
+        // Most paths are already in that form: keep the string rather than split and rejoin it.
+        if (IsNormal(path))
+            return path;
         var parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
         var kept = new List<string>(parts.Length);
         foreach (var part in parts)
@@ -281,6 +294,24 @@ public static class ProfileReader
                 kept.Add(part);
         }
         return "/" + string.Join('/', kept);
+    }
+
+    /// <summary>"/" or "/a/b": no empty, "." or ".." part and no trailing slash.</summary>
+    private static bool IsNormal(string path)
+    {
+        if (path == "/")
+            return true;
+        var rest = path.AsSpan();
+        while (rest.Length > 0)
+        {
+            rest = rest[1..]; // the slash before each part
+            int end = rest.IndexOf('/');
+            var part = end < 0 ? rest : rest[..end];
+            if (part.IsEmpty || part is "." or "..")
+                return false;
+            rest = end < 0 ? default : rest[end..];
+        }
+        return true;
     }
 
     private static TomlNode Expect(TomlNode node, TomlKind kind, string key, string what) =>

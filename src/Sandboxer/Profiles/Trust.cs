@@ -19,14 +19,14 @@ public static class Trust
     public static string ReadProfile(string path)
     {
         string real = RealPath(path);
-        CheckFile(real, path);
+        var checkedFile = CheckFile(real, path);
         for (string? dir = Path.GetDirectoryName(real); dir is not null; dir = Path.GetDirectoryName(dir))
             CheckDirectory(dir, path);
 
         byte[] bytes;
         try
         {
-            bytes = ReadChecked(real, path);
+            bytes = ReadChecked(real, path, checkedFile);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -42,13 +42,12 @@ public static class Trust
         }
     }
 
-    private static byte[] ReadChecked(string real, string path)
+    private static byte[] ReadChecked(string real, string path, FileStatus checkedFile)
     {
         using var handle = File.OpenHandle(real, FileMode.Open, FileAccess.Read);
-        // The checked path and the opened file must be one and the same.
-        var byPath = Stat(real, path);
-        if (Libc.StatDescriptor((int)handle.DangerousGetHandle(), out var opened) != 0 || opened.Inode != byPath.Inode
-            || opened.DeviceMajor != byPath.DeviceMajor || opened.DeviceMinor != byPath.DeviceMinor)
+        // The file checked and the file opened must be one and the same.
+        if (Libc.StatDescriptor((int)handle.DangerousGetHandle(), out var opened) != 0 || opened.Inode != checkedFile.Inode
+            || opened.DeviceMajor != checkedFile.DeviceMajor || opened.DeviceMinor != checkedFile.DeviceMinor)
             throw SandboxerException.Config($"{path}: changed while it was being checked");
         var bytes = new byte[RandomAccess.GetLength(handle)];
         int read = 0;
@@ -59,10 +58,10 @@ public static class Trust
                 break;
             read += n;
         }
-        return bytes.AsSpan(0, read).ToArray();
+        return read == bytes.Length ? bytes : bytes.AsSpan(0, read).ToArray();
     }
 
-    private static void CheckFile(string real, string shown)
+    private static FileStatus CheckFile(string real, string shown)
     {
         var status = Stat(real, shown);
         string where = real == shown ? shown : $"{shown} (which is {real})";
@@ -72,6 +71,7 @@ public static class Trust
             throw SandboxerException.Config($"{where}: not trusted: owned by uid {status.Uid}, not root");
         if ((status.Mode & GroupOrOtherWrite) != 0)
             throw SandboxerException.Config($"{where}: not trusted: writable by {Writers(status.Mode)} (mode {Mode(status.Mode)})");
+        return status;
     }
 
     private static void CheckDirectory(string dir, string shown)
