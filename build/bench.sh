@@ -18,6 +18,7 @@ work=$(as_root mktemp -d /tmp/sandboxer-bench.XXXXXX)
 trap 'as_root rm -rf "$work"' EXIT
 as_root chmod 755 "$work"
 as_root mkdir -m 755 "$work/noop" "$work/real" "$work/bin" "$work/seed"
+as_root install -d -m 1777 "$work/state"   # the relay's, open to whoever runs the bench
 noop=$work/noop real=$work/real
 
 # noop: bwrap is /bin/true, so only the launcher's own work is timed.
