@@ -173,6 +173,20 @@ public sealed class StopRelayTests : IDisposable
     }
 
     [Fact]
+    public void Unprivileged_service_without_its_state_directory_is_told_how_to_make_it()
+    {
+        // A root-owned state root, as /run/sandboxer is, that the service's user cannot write.
+        string root = Accounts.OwnedDirectory(Account.Root, Path.Combine(profiles.Root, "rootstate"));
+        profiles.Write("unprepared", $"command = \"/bin/true\"\n[sandbox]\n{ProfileDirectory.ShellMounts}\n[stop]\nstate = \"{root}\"\n");
+
+        var result = Accounts.Run(Account.Service, profiles.Link("unprepared"), [], profiles.Environment());
+
+        Assert.Equal(78, result.ExitCode);
+        Assert.Equal($"sandboxer: {root}/unprepared: cannot create the relay's state directory ({root}/unprepared: Permission denied): " +
+            $"create it for the service's user, as OpenRC's start_pre can: checkpath -d -o \"$command_user\" -m 0700 {root}/unprepared\n", result.Stderr);
+    }
+
+    [Fact]
     public void A_daemon_missing_from_the_sandbox_fails_with_the_relays_message_and_exit_127()
     {
         profiles.Write("absent", $"command = \"/opt/not/bound\"\n[sandbox]\n{ProfileDirectory.ShellMounts}\n");
