@@ -65,7 +65,7 @@ public static class App
             return 0;
         }
 
-        var relay = !profile.Stop.Enabled ? null
+        var relay = !profile.Stop.Relay ? null
             : invocation.Command == Command.Show ? RelayLauncher.Describe(profile) : RelayLauncher.Prepare(profile);
         var argv = Composer.Compose(profile, RawArguments.From(args, invocation.FirstDaemonArg), relay);
         if (invocation.Command == Command.Show)

@@ -256,7 +256,6 @@ internal struct FileStatus
     public const ushort TypeMask = 0xF000;
     public const ushort TypeDirectory = 0x4000;
     public const ushort TypeRegular = 0x8000;
-    public const ushort TypeSymlink = 0xA000;
 
     public readonly bool IsDirectory => (Mode & TypeMask) == TypeDirectory;
     public readonly bool IsRegularFile => (Mode & TypeMask) == TypeRegular;

@@ -109,7 +109,6 @@ internal static class Errno
     public const int BadDescriptor = 9;
     public const int Invalid = 22;
     public const int WouldBlock = 11;
-    public const int NoChild = 10;
     public const int Interrupted = 4;
     public const int NoSystemCall = 38;
 }

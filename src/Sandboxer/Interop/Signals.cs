@@ -3,7 +3,6 @@ namespace Sandboxer.Interop;
 /// <summary>Signal names and numbers; x86-64 and arm64 share this numbering.</summary>
 public static class Signals
 {
-    public const int Hangup = 1;
     public const int Kill = 9;
     public const int Terminate = 15;
 
@@ -28,6 +27,4 @@ public static class Signals
         int index = Array.IndexOf(Names, name);
         return index > 0 ? index : null;
     }
-
-    public static string Name(int signal) => signal > 0 && signal < Names.Length ? "SIG" + Names[signal] : signal.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

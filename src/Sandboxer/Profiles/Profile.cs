@@ -59,7 +59,7 @@ public sealed class StopSettings
     public const int DefaultTimeout = 30;
     public const string DefaultStateRoot = "/run/sandboxer";
 
-    public Located<bool>? Relay { get; set; }
+    public bool Relay { get; set; } = true;
     public int Signal { get; set; } = Interop.Signals.Terminate;
     /// <summary>Seconds between the stop signal and SIGKILL.</summary>
     public int Timeout { get; set; } = DefaultTimeout;
@@ -67,8 +67,6 @@ public sealed class StopSettings
     public int? Wait { get; set; }
     /// <summary>The directory that holds each service's state directory, named after it.</summary>
     public string StateRoot { get; set; } = DefaultStateRoot;
-
-    public bool Enabled => Relay?.Value ?? true;
 
     public int StartWait => Wait ?? Timeout + 10;
 

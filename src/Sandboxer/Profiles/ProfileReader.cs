@@ -112,7 +112,7 @@ public static class ProfileReader
             switch (entry.Key)
             {
                 case "relay":
-                    stop.Relay = new(Expect(value, TomlKind.Boolean, key, "true or false").Boolean, value.Location);
+                    stop.Relay = Expect(value, TomlKind.Boolean, key, "true or false").Boolean;
                     break;
                 case "signal":
                     string name = value.Kind == TomlKind.Integer ? value.Integer.ToString(System.Globalization.CultureInfo.InvariantCulture) : Text(value, key);

@@ -26,7 +26,7 @@ public static class ProfileStore
         if (profile.Values.TryGetValue("hostname", out var hostname) && !profile.IsSet("unshare-uts") && !profile.IsSet("unshare-all"))
             throw ProfileReader.Error(hostname.Location, "sandbox.hostname", "needs its own UTS namespace: set unshare-uts or unshare-all");
 
-        if (profile.Stop.Enabled && profile.Lists.TryGetValue("lock-file", out var locks))
+        if (profile.Stop.Relay && profile.Lists.TryGetValue("lock-file", out var locks))
             throw ProfileReader.Error(locks[0].Location, "sandbox.lock-file",
                 "bwrap refuses it with --as-pid-1, which the stop relay needs: set [stop] relay = false to use it");
 

@@ -11,7 +11,7 @@ public static class RelaySignal
     {
         int signal = Signals.Parse(signalName) is int s && (s == Signals.Kill || Array.IndexOf(Signals.Relayed, s) >= 0) ? s
             : throw SandboxerException.Usage($"{signalName}: not a signal the relay passes on (HUP, INT, QUIT, ALRM, USR1, USR2, TERM, WINCH; KILL ends the sandbox)");
-        if (!profile.Stop.Enabled)
+        if (!profile.Stop.Relay)
             throw SandboxerException.Config($"{profile.Name}: its profile sets [stop] relay = false: signal bwrap's PID instead");
 
         string state = profile.Stop.StateDirectory(profile.Name);

@@ -10,7 +10,7 @@ public class StopSettingsTests
     public void The_relay_is_on_by_default_with_sigterm_and_30_seconds()
     {
         var stop = Toml.Load("", Command).Stop;
-        Assert.True(stop.Enabled);
+        Assert.True(stop.Relay);
         Assert.Equal(15, stop.Signal);
         Assert.Equal(30, stop.Timeout);
         Assert.Equal(40, stop.StartWait);
@@ -30,7 +30,7 @@ public class StopSettingsTests
     [Fact]
     public void Relay_false_turns_it_off()
     {
-        Assert.False(Toml.Load("", Command + "[stop]\nrelay = false\n").Stop.Enabled);
+        Assert.False(Toml.Load("", Command + "[stop]\nrelay = false\n").Stop.Relay);
     }
 
     [Theory]
