@@ -74,7 +74,7 @@ public static class Composer
             daemon.Add(Encoding.UTF8.GetBytes(arg));
         daemon.AddRange(callerArgs);
         if (relay is not null)
-            AddRelay(relay, daemon, Add);
+            AddRelay(relay, daemon, argv);
         else
             argv.AddRange(daemon);
         return argv;
@@ -91,27 +91,31 @@ public static class Composer
     /// sandboxer relay OPTIONS -- DAEMON ARGS. There is no /proc inside the sandbox to read raw
     /// arguments back from, so when any is not UTF-8 they all travel hex-encoded.
     /// </summary>
-    private static void AddRelay(RelayPlan relay, List<byte[]> daemon, Action<string> add)
+    private static void AddRelay(RelayPlan relay, List<byte[]> daemon, List<byte[]> argv)
     {
+        void Add(string text) => argv.Add(Encoding.UTF8.GetBytes(text));
         if (relay.Loader is not null)
-            add(relay.Loader);
-        add(relay.Binary);
-        add(RelayPlan.Command);
-        add("--signal");
-        add(Number(relay.Signal));
-        add("--timeout");
-        add(Number(relay.Timeout));
-        add("--lock-fd");
-        add(Number(relay.Lock));
+            Add(relay.Loader);
+        Add(relay.Binary);
+        Add(RelayPlan.Command);
+        Add("--signal");
+        Add(Number(relay.Signal));
+        Add("--timeout");
+        Add(Number(relay.Timeout));
+        Add("--lock-fd");
+        Add(Number(relay.Lock));
         bool hex = !daemon.TrueForAll(arg => System.Text.Unicode.Utf8.IsValid(arg));
         if (hex)
-            add("--hex");
-        add("--");
-        foreach (var arg in daemon)
-            add(hex ? Convert.ToHexString(arg) : Encoding.UTF8.GetString(arg));
+            Add("--hex");
+        Add("--");
+        if (!hex)
+            argv.AddRange(daemon);
+        else
+            foreach (var arg in daemon)
+                Add(Convert.ToHexString(arg));
     }
 
-    private static string Number(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    private static string Number(long value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private static void AddOperation(MountOp op, Action<string> add)
     {
@@ -128,7 +132,7 @@ public static class Composer
         if (op.Size > 0)
         {
             add("--size");
-            add(op.Size.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            add(Number(op.Size));
         }
         add("--" + op.Option);
         foreach (var operand in op.Operands)

@@ -3,8 +3,8 @@ using System.Buffers.Binary;
 namespace Sandboxer.Relay;
 
 /// <summary>
-/// The files Sandboxer itself needs to run inside a sandbox: its binary, the shared libraries it
-/// has loaded (a static build has none) and its ELF interpreter at the path the kernel looks for.
+/// The files Sandboxer itself needs to run inside a sandbox: its binary and the shared libraries
+/// and loader it has mapped (a static build has none), and the loader to start it through.
 /// </summary>
 public static class SelfImage
 {
