@@ -101,14 +101,3 @@ internal static unsafe class ProcessImage
             throw new SandboxerException(ExitCodes.Software, $"{what}: {Marshal.GetPInvokeErrorMessage(errno)}");
     }
 }
-
-/// <summary>The errno values the code tests for (the same on every Linux architecture here).</summary>
-internal static class Errno
-{
-    public const int NoEntry = 2;
-    public const int BadDescriptor = 9;
-    public const int Invalid = 22;
-    public const int WouldBlock = 11;
-    public const int Interrupted = 4;
-    public const int NoSystemCall = 38;
-}

@@ -6,13 +6,16 @@ using Sandboxer.Tests.Support;
 namespace Sandboxer.Tests.Interop;
 
 /// <summary>
-/// The server runs musl 1.2 (Alpine), CI runs glibc: every libc function Libc.cs imports must
-/// exist in both, checked against the real libraries' dynamic symbol tables.
+/// The server runs musl 1.2 (Alpine), CI runs glibc: every libc function the Libc class imports
+/// (Interop/Libc.cs and its partial files Interop/Libc.*.cs) must exist in both, checked against
+/// the real libraries' dynamic symbol tables.
 /// </summary>
 public partial class LibcImportsTests
 {
     private static string SourceRoot => Path.Combine(Published.RepositoryRoot, "src", "Sandboxer");
-    private static string LibcSource => Path.Combine(SourceRoot, "Interop", "Libc.cs");
+    /// <summary>Libc.cs and Libc.TOPIC.cs: the only files allowed to import.</summary>
+    private static List<string> LibcSources => Directory.EnumerateFiles(Path.Combine(SourceRoot, "Interop"), "Libc*.cs")
+        .Where(f => Path.GetFileName(f) == "Libc.cs" || Path.GetFileName(f).StartsWith("Libc.", StringComparison.Ordinal)).Order().ToList();
 
     private static string GnuArch => RuntimeInformation.OSArchitecture == Architecture.Arm64 ? "aarch64" : "x86_64";
 
@@ -32,7 +35,7 @@ public partial class LibcImportsTests
         var missing = imports.Where(f => !musl.Contains(f)).Select(f => $"{f} (not in musl's {MuslLibrary})")
             .Concat(imports.Where(f => !glibc.Contains(f)).Select(f => $"{f} (not in glibc's {GlibcLibrary})"))
             .ToList();
-        Assert.True(missing.Count == 0, "Libc.cs imports functions a libc lacks; call them through syscall(2) instead: " + string.Join(", ", missing));
+        Assert.True(missing.Count == 0, "the Libc class imports functions a libc lacks; call them through syscall(2) instead: " + string.Join(", ", missing));
     }
 
     [Fact]
@@ -50,11 +53,11 @@ public partial class LibcImportsTests
     }
 
     [Fact]
-    public void Every_import_in_Libc_cs_is_read_and_no_other_file_imports_anything()
+    public void Every_import_in_the_Libc_files_is_read_and_no_other_file_imports_anything()
     {
         Assert.Superset(new HashSet<string> { "execv", "syscall", "realpath", "fcntl" }, Imports().ToHashSet());
         var elsewhere = Directory.EnumerateFiles(SourceRoot, "*.cs", SearchOption.AllDirectories)
-            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}") && f != LibcSource)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}") && !LibcSources.Contains(f))
             .Where(f => Regex.IsMatch(File.ReadAllText(f), @"\[(LibraryImport|DllImport)\b"))
             .ToList();
         Assert.Empty(elsewhere);
@@ -71,16 +74,20 @@ public partial class LibcImportsTests
         Assert.False(Contains(File.ReadAllBytes(Published.Binary), "libicu"u8), "the binary names libicu");
     }
 
-    /// <summary>Every entry point of a [LibraryImport] in Libc.cs: EntryPoint when given, else the method's name.</summary>
+    /// <summary>Every entry point of a [LibraryImport] in the Libc files: EntryPoint when given, else the method's name.</summary>
     internal static List<string> Imports()
     {
-        string source = File.ReadAllText(LibcSource);
         var imports = new List<string>();
-        foreach (Match m in ImportPattern().Matches(source))
-            imports.Add(m.Groups["entry"].Success ? m.Groups["entry"].Value : m.Groups["method"].Value);
-        // An import written in a shape the pattern misses must fail here, not go unchecked.
-        Assert.Equal(Regex.Count(source, @"\[LibraryImport\("), imports.Count);
-        Assert.DoesNotMatch(@"\[DllImport\b", source);
+        foreach (var file in LibcSources)
+        {
+            string source = File.ReadAllText(file);
+            int before = imports.Count;
+            foreach (Match m in ImportPattern().Matches(source))
+                imports.Add(m.Groups["entry"].Success ? m.Groups["entry"].Value : m.Groups["method"].Value);
+            // An import written in a shape the pattern misses must fail here, not go unchecked.
+            Assert.Equal(Regex.Count(source, @"\[LibraryImport\("), imports.Count - before);
+            Assert.DoesNotMatch(@"\[DllImport\b", source);
+        }
         return imports;
     }
 
