@@ -7,6 +7,7 @@ public static class ExitCodes
     public const int Unavailable = 69;
     public const int Software = 70;
     public const int TempFail = 75;
+    public const int NoPermission = 77;
     public const int Config = 78;
     public const int CannotExecute = 126;
     public const int NotFound = 127;

@@ -1,10 +1,3 @@
-using System.Text;
-using Microsoft.Extensions.Logging;
-using Sandboxer.Composition;
-using Sandboxer.Interop;
-using Sandboxer.Profiles;
-using Sandboxer.Relay;
-
 namespace Sandboxer.Cli;
 
 public static class App
@@ -13,7 +6,11 @@ public static class App
     {
         try
         {
-            return Run(args);
+            var invocation = CommandLine.Parse(Environment.GetCommandLineArgs()[0], args);
+            if (invocation.Command is { } command)
+                return command.Run(invocation.Context);
+            Console.Out.Write(invocation.Help ? CommandLine.Help : $"sandboxer {BuildInfo.Version}\n");
+            return 0;
         }
         catch (SandboxerException e)
         {
@@ -26,57 +23,10 @@ public static class App
         }
     }
 
+    /// <summary>One line on stderr; what users and files gave is in it, so no control character gets to the terminal.</summary>
     private static int Fail(int code, string message)
     {
-        Console.Error.Write($"sandboxer: {message}\n");
+        Console.Error.Write($"sandboxer: {Messages.Visible(message)}\n");
         return code;
-    }
-
-    private static int Run(string[] args)
-    {
-        var invocation = CommandLine.Parse(Environment.GetCommandLineArgs()[0], args);
-        switch (invocation.Command)
-        {
-            case Command.Help:
-                Console.Out.Write(CommandLine.Help);
-                return 0;
-            case Command.Version:
-                Console.Out.Write($"sandboxer {BuildInfo.Version}\n");
-                return 0;
-            case Command.Relay:
-                return RelayProcess.Run(args[invocation.FirstDaemonArg..]);
-        }
-
-        var logger = StderrLoggerProvider.Create(Environment.GetEnvironmentVariable(StderrLoggerProvider.Variable));
-        string? directory = invocation.ProfileDirectory;
-        if (directory is null)
-        {
-            directory = Environment.GetEnvironmentVariable("SANDBOXER_PROFILE_DIR");
-            if (string.IsNullOrEmpty(directory))
-                directory = ProfileStore.DefaultDirectory;
-        }
-        directory = Path.GetFullPath(directory);
-        var profile = ProfileStore.Load(directory, invocation.Name!);
-        Log.ProfileLoaded(logger, profile.Name, directory);
-
-        if (invocation.Command == Command.Signal)
-        {
-            RelaySignal.Send(profile, args[invocation.FirstDaemonArg]);
-            return 0;
-        }
-
-        var relay = !profile.Stop.Relay ? null
-            : invocation.Command == Command.Show ? RelayLauncher.Describe(profile) : RelayLauncher.Prepare(profile);
-        var argv = Composer.Compose(profile, RawArguments.From(args, invocation.FirstDaemonArg), relay);
-        if (invocation.Command == Command.Show)
-        {
-            using var stdout = Console.OpenStandardOutput();
-            stdout.Write(ShellQuote.Line(argv));
-            return 0;
-        }
-        if (logger.IsEnabled(LogLevel.Debug))
-            Log.Exec(logger, Encoding.UTF8.GetString(ShellQuote.Line(argv)).TrimEnd('\n'));
-        ProcessImage.Replace(argv, relay?.Descriptors);
-        return ExitCodes.Software; // not reached: Replace execs or throws
     }
 }

@@ -1,24 +1,29 @@
+using Sandboxer.Cli.Commands;
+
 namespace Sandboxer.Cli;
 
-public enum Command { Run, Show, Signal, Relay, Help, Version }
-
-/// <summary>What was asked for: a command, the profile, and where the daemon's arguments start.</summary>
-/// <param name="FirstDaemonArg">Index into the arguments (argv without argv[0]) of the first one for the daemon.</param>
-public sealed record Invocation(Command Command, string? Name, string? ProfileDirectory, int FirstDaemonArg);
+/// <summary>What was asked for: a command and the context it runs in; no command for --help and --version.</summary>
+public sealed record Invocation(ICommand? Command, CommandContext Context, bool Help = false);
 
 /// <summary>
-/// Reads argv. Called as bwrap-NAME, every argument belongs to the daemon and none is looked
-/// at, so a daemon's own --help or -- pass through untouched.
+/// Reads argv up to the command: the global options, then the verb, found in one table that
+/// also writes --help. Called as bwrap-NAME, every argument belongs to the daemon and none is
+/// looked at, so a daemon's own --help or -- pass through untouched.
 /// </summary>
 public static class CommandLine
 {
     public const string LinkPrefix = "bwrap-";
 
+    public static readonly ICommand Run = new RunCommand();
+
+    /// <summary>Every command, in the order --help lists them.</summary>
+    public static readonly ICommand[] Commands = [Run, new ShowCommand(), new SignalCommand(), new RelayCommand()];
+
     public static Invocation Parse(string argv0, IReadOnlyList<string> args)
     {
         string invokedAs = Path.GetFileName(argv0);
         if (invokedAs.StartsWith(LinkPrefix, StringComparison.Ordinal))
-            return new Invocation(Command.Run, CheckName(invokedAs[LinkPrefix.Length..], invokedAs), null, 0);
+            return new Invocation(Run, new CommandContext(args, 0, CheckName(invokedAs[LinkPrefix.Length..], invokedAs)));
 
         string? directory = null;
         int i = 0;
@@ -26,9 +31,9 @@ public static class CommandLine
         {
             string arg = args[i];
             if (arg == "--help" || arg == "-h")
-                return new Invocation(Command.Help, null, directory, args.Count);
+                return new Invocation(null, new CommandContext(args, args.Count), Help: true);
             if (arg == "--version")
-                return new Invocation(Command.Version, null, directory, args.Count);
+                return new Invocation(null, new CommandContext(args, args.Count));
             if (arg == "--profile-dir" || arg.StartsWith("--profile-dir=", StringComparison.Ordinal))
             {
                 if (arg.Length > "--profile-dir".Length)
@@ -48,29 +53,19 @@ public static class CommandLine
         if (i == args.Count)
             throw SandboxerException.Usage("no command given (see sandboxer --help)");
 
-        var command = args[i] switch
-        {
-            "run" => Command.Run,
-            "show" => Command.Show,
-            "signal" => Command.Signal,
-            "relay" => Command.Relay,
-            _ => throw SandboxerException.Usage($"unknown command \"{args[i]}\" (see sandboxer --help)"),
-        };
-        if (command == Command.Relay)
-            return new Invocation(command, null, directory, i + 1);
-        if (++i == args.Count)
-            throw SandboxerException.Usage($"{args[i - 1]} needs a profile name");
-        string name = CheckName(args[i], args[i]);
-        int first = i + 1;
-        if (command == Command.Signal)
-            return args.Count - first == 1 ? new Invocation(command, name, directory, first)
-                : throw SandboxerException.Usage("signal needs a profile name and a signal, such as: sandboxer signal monerod HUP");
-        if (first < args.Count && args[first] == "--")
-            first++;
-        return new Invocation(command, name, directory, first);
+        var command = Array.Find(Commands, c => c.Name == args[i])
+            ?? throw SandboxerException.Usage($"unknown command \"{args[i]}\"" +
+                Hints.DidYouMean(args[i], Commands.Where(c => !c.Hidden).Select(c => c.Name)) + " (see sandboxer --help)");
+        return new Invocation(command, new CommandContext(args, i + 1, null, directory));
     }
 
-    /// <summary>[A-Za-z0-9][A-Za-z0-9._-]*: never a path, never hidden, never an option.</summary>
+    /// <summary>
+    /// The profile name at <paramref name="index"/>: [A-Za-z0-9][A-Za-z0-9._-]*, never a path,
+    /// never hidden, never an option.
+    /// </summary>
+    public static string Name(IReadOnlyList<string> args, int index, string command) =>
+        index < args.Count ? CheckName(args[index], args[index]) : throw SandboxerException.Usage($"{command} needs a profile name");
+
     public static string CheckName(string name, string given)
     {
         bool valid = name.Length > 0 && char.IsAsciiLetterOrDigit(name[0]);
@@ -83,26 +78,38 @@ public static class CommandLine
         return name;
     }
 
-    public const string Help = """
-        Usage: bwrap-NAME [ARGS...]
-               sandboxer [--profile-dir DIR] run NAME [--] [ARGS...]
-               sandboxer [--profile-dir DIR] show NAME [ARGS...]
-               sandboxer [--profile-dir DIR] signal NAME SIGNAL
-               sandboxer --help | --version
+    /// <summary>--help, written from the command table.</summary>
+    public static string Help
+    {
+        get
+        {
+            var text = new System.Text.StringBuilder();
+            text.Append("Usage: bwrap-NAME [ARGS...]\n");
+            foreach (var command in Commands.Where(c => !c.Hidden))
+                text.Append($"       sandboxer [--profile-dir DIR] {command.Name} {command.Usage}\n");
+            text.Append("       sandboxer --help | --version\n\n");
+            text.Append(Overview);
+            int width = Commands.Max(c => c.Name.Length) + 2;
+            foreach (var command in Commands.Where(c => !c.Hidden))
+                text.Append("  ").Append(command.Name.PadRight(width)).Append(command.Summary).Append('\n');
+            text.Append($"  {LinkPrefix}NAME  a symlink to sandboxer: the same as \"run NAME\", every argument for the daemon\n\n");
+            text.Append(Footer);
+            return text.ToString();
+        }
+    }
 
+    private const string Overview = """
         Runs a service in the bubblewrap sandbox its profile describes: NAME.toml applied
         over defaults.toml, from /etc/sandboxer (or $SANDBOXER_PROFILE_DIR, or --profile-dir).
         The process becomes bwrap itself, so a supervisor tracks bwrap's PID.
 
-          run     compose the sandbox and exec bwrap; ARGS go to the daemon byte for byte
-          show    print the exact command run would exec, quoted for sh
-          signal  send SIGNAL (HUP, USR1, TERM...) to the running daemon, through its relay
-          relay   (internal) the stop relay, run by bwrap as the sandbox's PID 1
-          bwrap-NAME  a symlink to sandboxer: the same as "run NAME", every argument for the daemon
 
+        """;
+
+    private const string Footer = """
         Environment: SANDBOXER_LOG=error|warning|info|debug|trace logs to stderr.
-        Exit status: 64 usage, 69 not running, 75 previous instance still stopping, 78 profile,
-        126 bwrap cannot run, 127 bwrap not found; otherwise the daemon's.
+        Exit status: 64 usage, 69 not running, 75 previous instance still stopping, 77 permission
+        denied, 78 profile, 126 bwrap cannot run, 127 bwrap not found; otherwise the daemon's.
 
         """;
 }

@@ -50,7 +50,7 @@ public sealed class StderrLoggerProvider(TextWriter writer) : ILoggerProvider
                 LogLevel.Warning => "warning",
                 _ => "error",
             };
-            writer.Write($"sandboxer: {level}: {formatter(state, exception)}\n");
+            writer.Write($"sandboxer: {level}: {Messages.Visible(formatter(state, exception))}\n");
             writer.Flush();
         }
     }

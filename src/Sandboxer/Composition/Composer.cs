@@ -9,11 +9,21 @@ namespace Sandboxer.Composition;
 /// </summary>
 public static class Composer
 {
-    /// <param name="callerArgs">The caller's arguments, byte for byte; they follow the profile's args.</param>
-    /// <param name="relay">When given, the relay runs as the sandbox's PID 1 and starts the daemon.</param>
-    public static List<byte[]> Compose(Profile profile, IReadOnlyList<byte[]> callerArgs, RelayPlan? relay = null)
+    /// <summary>The daemon's command line: the command, the profile's args, then the caller's, byte for byte.</summary>
+    public static List<byte[]> Daemon(Profile profile, IReadOnlyList<byte[]> callerArgs)
     {
-        var argv = new List<byte[]>(64 + profile.Mounts.Count * 3 + callerArgs.Count);
+        var daemon = new List<byte[]>(1 + profile.Args.Count + callerArgs.Count) { Encoding.UTF8.GetBytes(profile.Command!.Value.Value) };
+        foreach (var arg in profile.Args)
+            daemon.Add(Encoding.UTF8.GetBytes(arg));
+        daemon.AddRange(callerArgs);
+        return daemon;
+    }
+
+    /// <param name="daemon">The daemon's command line (<see cref="Daemon"/>).</param>
+    /// <param name="relay">When given, the relay runs as the sandbox's PID 1 and starts the daemon.</param>
+    public static List<byte[]> Compose(Profile profile, IReadOnlyList<byte[]> daemon, RelayPlan? relay = null)
+    {
+        var argv = new List<byte[]>(64 + profile.Mounts.Count * 3 + daemon.Count);
         void Add(string text) => argv.Add(Encoding.UTF8.GetBytes(text));
 
         Add(profile.BwrapPath);
@@ -27,7 +37,8 @@ public static class Composer
                         Add(option);
                     break;
                 case OptionShape.Text or OptionShape.Path or OptionShape.Id:
-                    if (profile.Values.TryGetValue(spec.Name, out var value))
+                    // With the relay, bwrap's argv0 would name the relay: the relay gives it to the daemon.
+                    if (profile.Values.TryGetValue(spec.Name, out var value) && !(relay is not null && spec.Name == "argv0"))
                     {
                         Add(option);
                         Add(value.Value);
@@ -57,8 +68,6 @@ public static class Composer
         var mounts = profile.Mounts;
         if (relay is not null)
         {
-            Add("--info-fd");
-            Add(Number(relay.Info));
             // Last in the written order, so no mount of the profile's can hide them.
             mounts = [.. mounts];
             foreach (var (from, to) in relay.Binds)
@@ -69,13 +78,16 @@ public static class Composer
         foreach (var op in profile.PathChanges)
             AddOperation(op, Add);
 
-        var daemon = new List<byte[]>(1 + profile.Args.Count + callerArgs.Count) { Encoding.UTF8.GetBytes(profile.Command!.Value.Value) };
-        foreach (var arg in profile.Args)
-            daemon.Add(Encoding.UTF8.GetBytes(arg));
-        daemon.AddRange(callerArgs);
-        if (relay is not null)
-            AddRelay(relay, daemon, argv);
-        else
+        if (relay is null)
+        {
+            argv.AddRange(daemon);
+            return argv;
+        }
+        foreach (var word in relay.Start)
+            Add(word);
+        foreach (var word in relay.Options.ToArguments())
+            Add(word);
+        if (relay.Options.ArgumentsFd is null)
             argv.AddRange(daemon);
         return argv;
     }
@@ -86,34 +98,6 @@ public static class Composer
     /// </summary>
     private static bool RelayNeeds(Profile profile, string flag) =>
         flag is "as-pid-1" or "die-with-parent" || flag == "unshare-pid" && !profile.IsSet("unshare-all");
-
-    /// <summary>
-    /// sandboxer relay OPTIONS -- DAEMON ARGS. There is no /proc inside the sandbox to read raw
-    /// arguments back from, so when any is not UTF-8 they all travel hex-encoded.
-    /// </summary>
-    private static void AddRelay(RelayPlan relay, List<byte[]> daemon, List<byte[]> argv)
-    {
-        void Add(string text) => argv.Add(Encoding.UTF8.GetBytes(text));
-        if (relay.Loader is not null)
-            Add(relay.Loader);
-        Add(relay.Binary);
-        Add(RelayPlan.Command);
-        Add("--signal");
-        Add(Number(relay.Signal));
-        Add("--timeout");
-        Add(Number(relay.Timeout));
-        Add("--lock-fd");
-        Add(Number(relay.Lock));
-        bool hex = !daemon.TrueForAll(arg => System.Text.Unicode.Utf8.IsValid(arg));
-        if (hex)
-            Add("--hex");
-        Add("--");
-        if (!hex)
-            argv.AddRange(daemon);
-        else
-            foreach (var arg in daemon)
-                Add(Convert.ToHexString(arg));
-    }
 
     private static string Number(long value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 

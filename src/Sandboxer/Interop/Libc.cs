@@ -20,7 +20,7 @@ internal static unsafe partial class Libc
     /// <summary>The kernel's _NSIG: signals are numbered 1 to 64.</summary>
     public const int SignalCount = 64;
 
-    private const int AtFdCwd = -100;
+    public const int AtFdCwd = -100;
     private const int AtSymlinkNoFollow = 0x100;
     private const int AtEmptyPath = 0x1000;
     private const uint StatxBasicStats = 0x7ff;
@@ -203,7 +203,7 @@ internal static unsafe partial class Libc
     /// Starts a program with every signal at its default and none blocked, whatever this
     /// process has; returns the error (posix_spawn does not use errno).
     /// </summary>
-    public static int Spawn(byte** argv, byte** envp, out int pid)
+    public static int Spawn(byte* path, byte** argv, byte** envp, out int pid)
     {
         // posix_spawnattr_t and sigset_t are opaque and smaller than this in glibc and musl.
         var attributes = stackalloc byte[1024];
@@ -222,7 +222,7 @@ internal static unsafe partial class Libc
         if (error == 0)
             error = SpawnAttrSetSigMask(attributes, none);
         if (error == 0)
-            error = PosixSpawn(&child, argv[0], null, attributes, argv, envp);
+            error = PosixSpawn(&child, path, null, attributes, argv, envp);
         pid = child;
         return error;
     }
@@ -238,6 +238,9 @@ internal static unsafe partial class Libc
         public static readonly long RtSigaction = IsX64 ? 13 : 134;
         public static readonly long RtSigprocmask = IsX64 ? 14 : 135;
         public static readonly long Statx = IsX64 ? 332 : 291;
+        // From 424 on, every architecture shares one table.
+        public const long PidfdSendSignal = 424;
+        public const long PidfdOpen = 434;
         public const long CloseRange = 436;
     }
 }

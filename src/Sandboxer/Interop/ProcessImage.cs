@@ -9,24 +9,74 @@ internal static unsafe class ProcessImage
     /// execv(2)s <paramref name="argv"/>[0] with the caller's environment. Returns only by
     /// throwing: the exec failed (126, or 127 when the program does not exist).
     /// </summary>
-    /// <param name="inherit">Descriptors created to be passed on; every other one above 2 is closed.</param>
-    public static void Replace(IReadOnlyList<byte[]> argv, IReadOnlyList<int>? inherit = null)
+    /// <param name="pass">
+    /// Descriptors to pass on, each at the number the command line names it by; every other
+    /// descriptor above 2 is closed.
+    /// </param>
+    public static void Replace(IReadOnlyList<byte[]> argv, IReadOnlyList<PassedDescriptor>? pass = null)
     {
         var pointers = ToNative(argv);
         ResetSignals();
         CloseOnExecFrom(3);
-        foreach (int fd in inherit ?? [])
-            Check(Libc.SetCloseOnExec(fd, false), $"cannot pass descriptor {fd} on");
+        PlaceDescriptors(pass ?? []);
         int errno = Libc.Exec(pointers[0], pointers);
-
-        string program = System.Text.Encoding.UTF8.GetString(argv[0]);
-        throw new SandboxerException(errno == Errno.NoEntry ? ExitCodes.NotFound : ExitCodes.CannotExecute,
-            $"cannot execute {program}: {Marshal.GetPInvokeErrorMessage(errno)}");
+        throw ExecFailed(argv[0], errno);
     }
 
-    /// <summary>posix_spawn(3)s a program with default signals and an empty mask; returns the error.</summary>
-    public static int Spawn(IReadOnlyList<byte[]> argv, IReadOnlyList<byte[]> environment, out int pid) =>
-        Libc.Spawn(ToNative(argv), ToNative(environment), out pid);
+    /// <summary>The shell's codes for a failed exec: 127 when there is no such file, else 126.</summary>
+    public static SandboxerException ExecFailed(byte[] program, int errno) =>
+        new(errno == Errno.NoEntry ? ExitCodes.NotFound : ExitCodes.CannotExecute,
+            $"cannot execute {System.Text.Encoding.UTF8.GetString(program)}: {Marshal.GetPInvokeErrorMessage(errno)}");
+
+    /// <summary>The numbers descriptors may be passed on at: kept from the runtime by <see cref="ReserveDescriptors"/>.</summary>
+    public const int FirstPassed = 3, LastPassed = 15;
+
+    /// <summary>
+    /// Holds every free number from <see cref="FirstPassed"/> to <see cref="LastPassed"/> with a
+    /// close-on-exec copy of /dev/null, before anything else runs. The runtime opens descriptors
+    /// of its own as it goes (/dev/urandom, kept open): putting a passed descriptor at such a
+    /// number would pull it from under the runtime. Numbers open already were the caller's,
+    /// which the runtime never uses, and are closed by the exec anyway.
+    /// </summary>
+    public static void ReserveDescriptors()
+    {
+        // Nothing here may format a message before a failure: that alone has the runtime open /dev/urandom.
+        int placeholder = -1;
+        for (int fd = FirstPassed; fd <= LastPassed; fd++)
+        {
+            if (Libc.IsCloseOnExec(fd, out _) != Errno.BadDescriptor)
+                continue;
+            int errno = placeholder < 0 ? Libc.OpenAt(Libc.AtFdCwd, "/dev/null", Libc.OpenReadOnly | Libc.OpenCloseOnExec, 0, out placeholder)
+                : Libc.DuplicateTo(placeholder, fd, closeOnExec: true);
+            if (errno != 0)
+                Check(errno, "cannot reserve descriptor " + fd.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        if (placeholder > LastPassed)
+            Libc.Close(placeholder);
+    }
+
+    /// <summary>
+    /// Puts each descriptor at its number. Copies are made above every target first, so that
+    /// moving one never overwrites another still to be moved; whatever held a target number
+    /// was only going to be closed by the exec.
+    /// </summary>
+    private static void PlaceDescriptors(IReadOnlyList<PassedDescriptor> pass)
+    {
+        if (pass.Count == 0)
+            return;
+        if (pass.Any(d => d.Number is < FirstPassed or > LastPassed))
+            throw new SandboxerException(ExitCodes.Software, $"descriptors can only be passed on at {FirstPassed} to {LastPassed}");
+        int above = LastPassed + 1;
+        var copies = new int[pass.Count];
+        for (int i = 0; i < pass.Count; i++)
+            Check(Libc.DuplicateAbove((int)pass[i].Handle.DangerousGetHandle(), above, out copies[i]), $"cannot pass descriptor {pass[i].Number} on");
+        for (int i = 0; i < pass.Count; i++)
+            Check(Libc.DuplicateTo(copies[i], pass[i].Number, closeOnExec: false), $"cannot pass descriptor {pass[i].Number} on");
+    }
+
+    /// <summary>posix_spawn(3)s <paramref name="path"/> with default signals and an empty mask; returns the error.</summary>
+    public static int Spawn(byte[] path, IReadOnlyList<byte[]> argv, IReadOnlyList<byte[]> environment, out int pid) =>
+        Libc.Spawn(ToNative([path])[0], ToNative(argv), ToNative(environment), out pid);
 
     /// <summary>
     /// A NULL-terminated array of NUL-terminated strings, in one block that is never freed:

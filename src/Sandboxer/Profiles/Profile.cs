@@ -40,6 +40,8 @@ public sealed class Profile
     public Dictionary<string, List<Located<string>>> Lists { get; } = [];
     /// <summary>setenv, in first-definition order; a later value for a name replaces the earlier.</summary>
     public List<KeyValuePair<string, Located<string>>> Environment { get; } = [];
+    // Where each name is in Environment: a spoke's value replaces the hub's in constant time.
+    private readonly Dictionary<string, int> environmentIndex = [];
     public List<MountOp> Mounts { get; } = [];
     public List<MountOp> PathChanges { get; } = [];
 
@@ -48,6 +50,17 @@ public sealed class Profile
     public string BwrapPath => Bwrap?.Value ?? DefaultBwrap;
 
     public bool IsSet(string flag) => Flags.TryGetValue(flag, out var value) && value.Value;
+
+    public void SetEnvironment(string name, Located<string> value)
+    {
+        if (environmentIndex.TryGetValue(name, out int index))
+        {
+            Environment[index] = new(name, value);
+            return;
+        }
+        environmentIndex[name] = Environment.Count;
+        Environment.Add(new(name, value));
+    }
 }
 
 /// <summary>

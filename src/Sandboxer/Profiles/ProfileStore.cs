@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace Sandboxer.Profiles;
 
 /// <summary>Finds, checks and loads a service's profile over defaults.toml.</summary>
@@ -11,8 +13,8 @@ public static class ProfileStore
         var profile = new Profile { Name = name };
         string hub = Path.Combine(directory, HubName + ".toml");
         string spoke = Path.Combine(directory, name + ".toml");
-        ProfileReader.Apply(profile, TomlTree.Parse(Trust.ReadProfile(hub), hub), isHub: true);
-        ProfileReader.Apply(profile, TomlTree.Parse(Trust.ReadProfile(spoke), spoke), isHub: false);
+        ProfileReader.Apply(profile, TomlTree.Parse(Read(hub), hub), isHub: true);
+        ProfileReader.Apply(profile, TomlTree.Parse(Read(spoke), spoke), isHub: false);
         Validate(profile, spoke);
         return profile;
     }
@@ -22,21 +24,21 @@ public static class ProfileStore
     {
         if (profile.Command is null)
             throw SandboxerException.Config($"{spokeFile}: command: missing: a service's profile names the absolute path of its daemon");
+        foreach (var section in ProfileReader.Sections)
+            section.Validate(profile, spokeFile);
+    }
 
-        if (profile.Values.TryGetValue("hostname", out var hostname) && !profile.IsSet("unshare-uts") && !profile.IsSet("unshare-all"))
-            throw ProfileReader.Error(hostname.Location, "sandbox.hostname", "needs its own UTS namespace: set unshare-uts or unshare-all");
-
-        if (profile.Stop.Relay && profile.Lists.TryGetValue("lock-file", out var locks))
-            throw ProfileReader.Error(locks[0].Location, "sandbox.lock-file",
-                "bwrap refuses it with --as-pid-1, which the stop relay needs: set [stop] relay = false to use it");
-
-        if (profile.Lists.TryGetValue("cap-add", out var added) && profile.Lists.TryGetValue("cap-drop", out var dropped))
+    /// <summary>A profile decides what a service may touch, so only root may have written it (see <see cref="Trust.TrustedPath"/>).</summary>
+    private static string Read(string path)
+    {
+        byte[] bytes = Trust.TrustedPath.ReadFile(path, path, "no such profile");
+        try
         {
-            foreach (var cap in added)
-            {
-                if (dropped.Exists(d => d.Value == cap.Value))
-                    throw ProfileReader.Error(cap.Location, "sandbox.cap-add", $"{cap.Value} is also dropped: a capability is either added or dropped");
-            }
+            return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw SandboxerException.Config($"{path}: not valid UTF-8");
         }
     }
 }

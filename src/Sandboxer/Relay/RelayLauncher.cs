@@ -8,60 +8,45 @@ namespace Sandboxer.Relay;
 
 /// <summary>
 /// The outside half of the relay: waits until no earlier sandbox of the service is running,
-/// then creates what the relay gets (the held lock, the info file for bwrap) just before bwrap is exec'd.
+/// then creates what the relay gets (the held lock, its arguments when they go by file) just
+/// before bwrap is exec'd. `show` gets the same plan with the same descriptor numbers, none of
+/// them created.
 /// </summary>
 public static class RelayLauncher
 {
-    // Held until the exec: a finalised handle would close a descriptor bwrap must inherit.
-    private static readonly List<SafeFileHandle> Held = [];
+    /// <summary>The first number the relay's descriptors get; show and run count alike from here.</summary>
+    public const int FirstDescriptor = ProcessImage.FirstPassed;
 
-    public static RelayPlan Prepare(Profile profile)
-    {
-        string state = profile.Stop.StateDirectory(profile.Name);
-        EnsureStateDirectory(state, profile.Stop.StateRoot);
-
-        string lockPath = Path.Combine(state, "lock");
-        var lockFile = Open(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite);
-        int lockFd = (int)lockFile.DangerousGetHandle();
-        WaitForLock(lockFd, profile, lockPath);
-
-        var info = Open(Path.Combine(state, "info"), FileMode.Create, FileAccess.Write);
-        return new RelayPlan(SelfImage.Loader(), SelfImage.InsidePath, SelfImage.Binds(), lockFd,
-            (int)info.DangerousGetHandle(), profile.Stop.Signal, profile.Stop.Timeout);
-    }
-
-    /// <summary>The plan `show` prints: the same, with the descriptors run would create numbered from 3.</summary>
-    public static RelayPlan Describe(Profile profile) =>
-        new(SelfImage.Loader(), SelfImage.InsidePath, SelfImage.Binds(), 3, 4, profile.Stop.Signal, profile.Stop.Timeout);
-
-    /// <summary>
-    /// The service's own directory under the state root. Sandboxer makes it when it may: as
-    /// root, or when the root is its user's or open to all with the sticky bit (as /tmp); an
-    /// unprivileged service under a root-owned /run/sandboxer needs its init script to make it.
-    /// </summary>
-    private static void EnsureStateDirectory(string state, string root)
+    public static RelayPlan Prepare(Profile profile, IReadOnlyList<byte[]> daemon)
     {
         uint user = Libc.GetEffectiveUserId();
-        if (!Directory.Exists(state))
-        {
-            try
-            {
-                if (user == 0 && !Directory.Exists(root))
-                    Directory.CreateDirectory(root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
-                        | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
-                Directory.CreateDirectory(state, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw SandboxerException.Config($"{state}: cannot create the relay's state directory ({SandboxerException.Io(state, e).Message}): " +
-                    $"create it for the service's user, as OpenRC's start_pre can: checkpath -d -o \"$command_user\" -m 0700 {state}");
-            }
-        }
-        Trust.CheckStateDirectory(state, user);
+        string dirPath = profile.Stop.StateDirectory(profile.Name);
+        SafeFileHandle lockFile;
+        using (var dir = StateDirectory.OpenForRun(profile.Stop.StateRoot, profile.Name, user))
+            lockFile = StateDirectory.OpenLock(dir, dirPath, user, create: true)!;
+        WaitForLock(lockFile, profile, dirPath + "/" + StateDirectory.LockName);
+
+        var passed = new List<PassedDescriptor> { new(lockFile, FirstDescriptor) };
+        if (RelayPlan.ArgumentsByFile(daemon))
+            passed.Add(new(ArgumentsFile(daemon), FirstDescriptor + 1));
+        return Plan(profile, daemon, passed);
     }
 
-    private static void WaitForLock(int fd, Profile profile, string lockPath)
+    /// <summary>The plan `show` prints: the same, with the descriptors run would create only numbered.</summary>
+    public static RelayPlan Describe(Profile profile, IReadOnlyList<byte[]> daemon) => Plan(profile, daemon, []);
+
+    private static RelayPlan Plan(Profile profile, IReadOnlyList<byte[]> daemon, IReadOnlyList<PassedDescriptor> passed)
     {
+        var (start, binds) = SelfImage.Layout();
+        int? argumentsFd = RelayPlan.ArgumentsByFile(daemon) ? FirstDescriptor + 1 : null;
+        string? argv0 = profile.Values.TryGetValue("argv0", out var value) ? value.Value : null;
+        var options = new RelayOptions(profile.Stop.Signal, profile.Stop.Timeout, FirstDescriptor, argumentsFd, argv0);
+        return new RelayPlan(start, binds, options, passed);
+    }
+
+    private static void WaitForLock(SafeFileHandle lockFile, Profile profile, string lockPath)
+    {
+        int fd = (int)lockFile.DangerousGetHandle();
         var deadline = DateTime.UtcNow.AddSeconds(profile.Stop.StartWait);
         while (true)
         {
@@ -77,17 +62,21 @@ public static class RelayLauncher
         }
     }
 
-    private static SafeFileHandle Open(string path, FileMode mode, FileAccess access)
+    /// <summary>The daemon's arguments, each followed by a NUL, in a sealed anonymous file.</summary>
+    private static SafeFileHandle ArgumentsFile(IReadOnlyList<byte[]> daemon)
     {
-        try
+        ProcessImage.Check(Libc.MemfdCreate("sandboxer-daemon-args", out int fd), "cannot create the daemon's argument file");
+        var handle = new SafeFileHandle(fd, ownsHandle: true);
+        long offset = 0;
+        byte[] nul = [0];
+        foreach (var arg in daemon)
         {
-            var handle = File.OpenHandle(path, mode, access, FileShare.ReadWrite);
-            Held.Add(handle);
-            return handle;
+            RandomAccess.Write(handle, arg, offset);
+            offset += arg.Length;
+            RandomAccess.Write(handle, nul, offset);
+            offset++;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw SandboxerException.Io(path, e);
-        }
+        ProcessImage.Check(Libc.SealAll(fd), "cannot seal the daemon's argument file");
+        return handle;
     }
 }

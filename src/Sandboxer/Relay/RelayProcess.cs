@@ -18,19 +18,30 @@ public static class RelayProcess
     /// </summary>
     public const int BwrapDied = 16; // SIGSTKFLT
 
-    private sealed record Options(int Signal, int Timeout, int LockFd, List<byte[]> Daemon);
-
     private static readonly object Gate = new();
     private static readonly ManualResetEventSlim DaemonExited = new();
-    private static Options? options;
+    private static RelayOptions? options;
     private static int daemonPid;
     private static bool stopping;
 
-    public static int Run(IReadOnlyList<string> args)
+    /// <param name="inline">The daemon's command line when it came in argv (none with --args-fd).</param>
+    public static int Run(RelayOptions relayOptions, IReadOnlyList<string> inline)
     {
-        options = Parse(args);
+        // kill(-1) below must only ever reach the processes of a sandbox.
+        if (Libc.GetProcessId() != 1)
+            throw SandboxerException.Usage("relay: refusing to run: not PID 1 of its own PID namespace (sandboxer run starts it inside the sandbox)");
+        options = relayOptions;
+        // No process of the sandbox may ptrace the relay, or read or write its memory, and so
+        // keep it from stopping the daemon: from here on only CAP_SYS_PTRACE could.
+        ProcessImage.Check(Libc.MakeUndumpable(), "relay: cannot make itself undumpable");
         // The lock must outlive the daemon but never reach it.
         ProcessImage.Check(Libc.SetCloseOnExec(options.LockFd, true), "relay: cannot keep the lock from the daemon");
+        var daemon = options.ArgumentsFd is int fd ? ReadArguments(fd) : inline.Select(Encoding.UTF8.GetBytes).ToList();
+        if (daemon.Count == 0)
+            throw SandboxerException.Usage("relay: no daemon to start");
+        var argv = new List<byte[]>(daemon);
+        if (options.Argv0 is not null)
+            argv[0] = Encoding.UTF8.GetBytes(options.Argv0);
 
         // As PID 1 only signals with a handler arrive, so handlers come first. bwrap's
         // --die-with-parent has the kernel SIGKILL us if bwrap dies before the next line;
@@ -42,13 +53,9 @@ public static class RelayProcess
 
         lock (Gate)
         {
-            int error = ProcessImage.Spawn(options.Daemon, Environment(), out daemonPid);
+            int error = ProcessImage.Spawn(daemon[0], argv, Environment(), out daemonPid);
             if (error != 0)
-            {
-                string program = Encoding.UTF8.GetString(options.Daemon[0]);
-                throw new SandboxerException(error == Errno.NoEntry ? ExitCodes.NotFound : ExitCodes.CannotExecute,
-                    $"cannot execute {program}: {Marshal.GetPInvokeErrorMessage(error)}");
-            }
+                throw ProcessImage.ExecFailed(daemon[0], error);
             if (stopping)
                 StartStop();
         }
@@ -57,6 +64,16 @@ public static class RelayProcess
         foreach (var registration in registrations)
             registration.Dispose();
         return status;
+    }
+
+    /// <summary>The daemon's command line from the sealed file the launcher wrote: NUL-terminated arguments.</summary>
+    private static List<byte[]> ReadArguments(int fd)
+    {
+        using var file = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true);
+        byte[] bytes = Trust.TrustedPath.ReadAll(file, "relay: the daemon's arguments");
+        if (bytes.Length == 0 || bytes[^1] != 0)
+            throw SandboxerException.Usage("relay: the daemon's argument file is not NUL-terminated");
+        return Cli.RawArguments.Split(bytes);
     }
 
     /// <summary>Signals sent to the sandbox (sandboxer signal) go on to the daemon.</summary>
@@ -136,41 +153,4 @@ public static class RelayProcess
         }
         return variables;
     }
-
-    private static Options Parse(IReadOnlyList<string> args)
-    {
-        int signal = 0, timeout = 0, lockFd = -1;
-        bool hex = false;
-        int i = 0;
-        for (; i < args.Count && args[i] != "--"; i++)
-        {
-            switch (args[i])
-            {
-                case "--hex":
-                    hex = true;
-                    break;
-                case "--signal":
-                    signal = Number(args, ++i);
-                    break;
-                case "--timeout":
-                    timeout = Number(args, ++i);
-                    break;
-                case "--lock-fd":
-                    lockFd = Number(args, ++i);
-                    break;
-                default:
-                    throw SandboxerException.Usage($"relay: unknown option {args[i]} (the relay is started by sandboxer run, inside the sandbox)");
-            }
-        }
-        if (++i >= args.Count || signal == 0 || lockFd < 0)
-            throw SandboxerException.Usage("relay: incomplete options (the relay is started by sandboxer run, inside the sandbox)");
-        var daemon = new List<byte[]>();
-        for (; i < args.Count; i++)
-            daemon.Add(hex ? Convert.FromHexString(args[i]) : Encoding.UTF8.GetBytes(args[i]));
-        return new Options(signal, timeout, lockFd, daemon);
-    }
-
-    private static int Number(IReadOnlyList<string> args, int i) =>
-        i < args.Count && int.TryParse(args[i], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n)
-            ? n : throw SandboxerException.Usage("relay: an option needs a number");
 }

@@ -10,15 +10,20 @@ public static class SelfImage
 {
     public static string Binary => Environment.ProcessPath ?? throw new SandboxerException(ExitCodes.Software, "cannot find Sandboxer's own binary");
 
-    /// <summary>Where the relay's binary is inside every sandbox: a path no profile needs to provide.</summary>
-    public const string InsidePath = "/run/sandboxer/relay";
+    /// <summary>Where the relay's binary is inside every sandbox.</summary>
+    public const string InsidePath = Composition.RelayPlacement.Directory + "/relay";
+
+    /// <summary>Where its libraries and loader are inside: found there by the loader's --library-path, not by the sandbox's own.</summary>
+    public const string LibraryDirectory = Composition.RelayPlacement.Directory + "/lib";
 
     /// <summary>
-    /// The binary at <see cref="InsidePath"/>, and each library at its real path, which no link of
-    /// the host's (/lib64, /lib) is needed to reach: a profile may bind such a link's directory,
-    /// but a real path never passes through one.
+    /// What starts the relay inside the sandbox and the files it needs there, all under one
+    /// directory of the sandbox's own (<see cref="Composition.RelayPlacement"/>): the binary and,
+    /// for a dynamically linked build, every library it has mapped and the loader, which is run
+    /// directly so that neither the sandbox's /lib nor its ld.so.cache is ever consulted. A static
+    /// build is started as itself.
     /// </summary>
-    public static List<(string From, string To)> Binds()
+    public static (List<string> Start, List<(string From, string To)> Binds) Layout()
     {
         string maps;
         try
@@ -31,19 +36,28 @@ public static class SelfImage
         }
         string binary = Binary;
         var binds = new List<(string, string)> { (binary, InsidePath) };
+        var names = new HashSet<string>();
         foreach (var path in ExecutableMappings(maps))
         {
-            if (path != binary)
-                binds.Add((path, path));
+            if (path == binary)
+                continue;
+            string inside = LibraryDirectory + "/" + Path.GetFileName(path);
+            if (!names.Add(inside))
+                throw new SandboxerException(ExitCodes.Software, $"two libraries of Sandboxer's own are named {Path.GetFileName(path)}: cannot place them for the relay");
+            binds.Add((path, inside));
         }
-        return binds;
+        if (Loader() is not string loader)
+            return ([InsidePath], binds);
+        string loaderInside = LibraryDirectory + "/" + Path.GetFileName(loader);
+        if (!names.Contains(loaderInside))
+            binds.Add((loader, loaderInside));
+        return ([loaderInside, "--library-path", LibraryDirectory, InsidePath], binds);
     }
 
     /// <summary>
-    /// The dynamic loader's real path, to start the relay with (the path in the binary may be a
-    /// link that does not exist in the sandbox); null for a static binary.
+    /// The dynamic loader's real path; null for a static binary.
     /// </summary>
-    public static string? Loader()
+    private static string? Loader()
     {
         if (Interpreter(Binary) is not string interpreter)
             return null;

@@ -90,7 +90,7 @@ public class Arm64Tests
     {
         using var profiles = ShippedProfiles("demo");
         // Invoked through its bwrap-NAME link, as a service's init script runs it.
-        string link = profiles.Link("demo", Published.Arm64Binary);
+        string link = profiles.Link("demo", binary: Published.Arm64Binary);
         var result = RunArm64(link, ["-c", "echo \"in $(hostname)\"; ls /"], profiles.Environment());
         Assert.True(result.ExitCode == 0, result.ToString());
         // The hostname and the bare root are bwrap's doing: the shell ran inside the sandbox.

@@ -59,7 +59,7 @@ public sealed class BridgeTests : IDisposable
         using var listener = Loopback.Listen(out int hostPort);
 
         // The service's own profile, as its account, running socat as a client instead of the daemon.
-        var result = Accounts.Run(Account.Service, profiles.Link(EchoDaemon.Profile),
+        var result = Accounts.Run(Account.Service, profiles.Link(EchoDaemon.Profile, Account.Service),
             ["-T2", "STDIO", $"TCP:127.0.0.1:{hostPort},connect-timeout=2"], profiles.Environment());
 
         Assert.True(result.ExitCode != 0, $"socat in the service's sandbox reached 127.0.0.1:{hostPort}: {result}");
@@ -73,7 +73,7 @@ public sealed class BridgeTests : IDisposable
         // The control for the test above: the same client does connect where the profile allows it.
         using var listener = Loopback.Listen(out int hostPort);
 
-        var result = Accounts.Run(Account.Service, profiles.Link(BridgeProfile),
+        var result = Accounts.Run(Account.Service, profiles.Link(BridgeProfile, Account.Service),
             ["-T2", "/dev/null", $"TCP:127.0.0.1:{hostPort},connect-timeout=2"], profiles.Environment());
 
         Assert.True(result.ExitCode == 0, $"socat in the bridge's sandbox could not reach 127.0.0.1:{hostPort}: {result}");
@@ -83,7 +83,7 @@ public sealed class BridgeTests : IDisposable
     [Fact]
     public void Service_sandbox_cannot_read_host_secrets()
     {
-        var result = Accounts.Run(Account.Service, profiles.Link(EchoDaemon.Profile), ["-u", "OPEN:/etc/shadow", "STDOUT"], profiles.Environment());
+        var result = Accounts.Run(Account.Service, profiles.Link(EchoDaemon.Profile, Account.Service), ["-u", "OPEN:/etc/shadow", "STDOUT"], profiles.Environment());
 
         Assert.True(result.ExitCode != 0, $"socat in the service's sandbox read /etc/shadow: {result}");
         Assert.Contains("No such file or directory", result.Stderr);

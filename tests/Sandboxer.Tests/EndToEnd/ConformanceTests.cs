@@ -26,7 +26,7 @@ public sealed class ConformanceTests : IDisposable
         var env = profiles.Environment();
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
             env[name] = value;
-        return Accounts.Run(who, profiles.Link(Probe), command == "/bin/sh" ? ["-c", script] : [], env, prelude, timeoutSeconds: 30);
+        return Accounts.Run(who, profiles.Link(Probe, who), command == "/bin/sh" ? ["-c", script] : [], env, prelude, timeoutSeconds: 30);
     }
 
     private void WriteProbe(string sandbox, string command = "/bin/sh") =>
@@ -174,13 +174,17 @@ public sealed class ConformanceTests : IDisposable
     [InlineData(Account.Service)]
     public void Root_holds_only_what_was_bound(Account who)
     {
-        var result = Run(who, "ls -A / && ls -A /run /run/sandboxer");
+        var result = Run(who, "ls -A / && ls -A /run /run/sandboxer /run/sandboxer/lib");
 
         AssertRan(result, "the root directory");
-        // Besides the binds: the stop relay's binary, alone in /run/sandboxer.
+        // Besides the binds: the stop relay in /run/sandboxer, with the libc and loader the
+        // published (glibc) binary needs beside it.
         var expected = new[] { "bin", "lib", "lib64", "sbin", "usr" }.Where(d => Path.Exists("/" + d))
             .Append("dev").Append("tmp").Append("run").Order(StringComparer.Ordinal);
-        Assert.Equal(string.Join("\n", expected) + "\n/run:\nsandboxer\n\n/run/sandboxer:\nrelay\n", result.Output);
+        string loader = Path.GetFileName(Sandboxer.Relay.SelfImage.Interpreter(Published.Binary)!);
+        var libraries = new[] { "libc.so.6", "libm.so.6", loader }.Order(StringComparer.Ordinal);
+        Assert.Equal(string.Join("\n", expected) + "\n/run:\nsandboxer\n\n/run/sandboxer:\nlib\nrelay\n\n/run/sandboxer/lib:\n"
+            + string.Join("\n", libraries) + "\n", result.Output);
     }
 
     [Theory]
@@ -291,7 +295,7 @@ public sealed class ConformanceTests : IDisposable
     public void Sandbox_runs_in_a_new_session(Account who)
     {
         WriteProbe("");
-        using var process = Accounts.Start(who, profiles.Link(Probe), ["-c", "exec sleep 30"], profiles.Environment());
+        using var process = Accounts.Start(who, profiles.Link(Probe, who), ["-c", "exec sleep 30"], profiles.Environment());
         try
         {
             // The started PID is bwrap (sh exec'd setpriv, setpriv exec'd bwrap-NAME, that exec'd bwrap).
@@ -329,7 +333,7 @@ public sealed class ConformanceTests : IDisposable
     {
         WriteProbe(sandbox);
         // script(1) gives the caller a controlling terminal, as an admin's shell has.
-        var (program, args) = Accounts.As(who, profiles.Link(Probe), ["-c", "if true </dev/tty; then echo 'TERMINAL OPEN'; else echo 'NO TERMINAL'; fi"]);
+        var (program, args) = Accounts.As(who, profiles.Link(Probe, who), ["-c", "if true </dev/tty; then echo 'TERMINAL OPEN'; else echo 'NO TERMINAL'; fi"]);
         string line = string.Join(" ", new[] { program }.Concat(args).Select(a => "'" + a.Replace("'", "'\\''") + "'"));
         var result = Runner.Run("script", ["-qec", line, "/dev/null"], profiles.Environment(), timeoutSeconds: 30);
         Assert.True(result.ExitCode == 0, $"script(1) failed: {result}");

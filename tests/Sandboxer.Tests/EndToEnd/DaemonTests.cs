@@ -43,7 +43,7 @@ public sealed class DaemonTests : IDisposable
             bind = [{Toml.Bind(data, "/var/lib/tor")}, {Toml.Bind(run, "/run/tor")}]
             """);
 
-        var tor = Accounts.Start(Account.Service, profiles.Link("tor"), [], profiles.Environment());
+        var tor = Accounts.Start(Account.Service, profiles.Link("tor", Account.Service), [], profiles.Environment());
         var log = new List<string>();
         tor.OutputDataReceived += (_, line) => { if (line.Data is not null) lock (log) log.Add(line.Data); };
         tor.ErrorDataReceived += (_, line) => { if (line.Data is not null) lock (log) log.Add(line.Data); };
@@ -162,7 +162,7 @@ public sealed class DaemonTests : IDisposable
             {alternatives}
             bind = [{Toml.Bind(Output, "/out")}]
             """);
-        return Accounts.Run(Account.Service, profiles.Link("ffmpeg"), args, profiles.Environment(), timeoutSeconds: 60);
+        return Accounts.Run(Account.Service, profiles.Link("ffmpeg", Account.Service), args, profiles.Environment(), timeoutSeconds: 60);
     }
 
     private static readonly string[] Tone = ["-f", "lavfi", "-i", "sine=frequency=440:duration=1", "-c:a", "flac"];

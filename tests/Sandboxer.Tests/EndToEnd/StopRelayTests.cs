@@ -171,7 +171,8 @@ public sealed class StopRelayTests : IDisposable
         var result = Runner.Run(Published.Binary, ["run", "foreign"], profiles.Environment());
 
         Assert.Equal(78, result.ExitCode);
-        Assert.Equal($"sandboxer: {state}: not trusted: owned by uid {Accounts.ServiceUid}, not by uid 0, which runs the service\n", result.Stderr);
+        Assert.Equal($"sandboxer: {state}: not trusted: owned by uid {Accounts.ServiceUid}, not by uid 0, which runs the service; " +
+            $"as root: chown 0 {state}, or remove it\n", result.Stderr);
         Assert.Empty(Journal());
     }
 
@@ -185,7 +186,7 @@ public sealed class StopRelayTests : IDisposable
         var result = Accounts.Run(Account.Service, profiles.Link("unprepared"), [], profiles.Environment());
 
         Assert.Equal(78, result.ExitCode);
-        Assert.Equal($"sandboxer: {root}/unprepared: cannot create the relay's state directory ({root}/unprepared: Permission denied): " +
+        Assert.Equal($"sandboxer: {root}/unprepared: missing: only root makes a service's state directory: " +
             $"create it for the service's user, as OpenRC's start_pre can: checkpath -d -o \"$command_user\" -m 0700 {root}/unprepared\n", result.Stderr);
     }
 

@@ -16,7 +16,11 @@ public sealed class ProfileDirectory : IDisposable
     public string Root { get; }
     public string Path => System.IO.Path.Combine(Root, "profiles");
     public string Bin => System.IO.Path.Combine(Root, "bin");
-    /// <summary>The relay's state root, open to every account like /tmp, so the service account can make its own.</summary>
+    /// <summary>
+    /// The relay's state root, root's alone as /run/sandboxer is: Sandboxer makes a service's
+    /// directory there for a start as root; for the service account a test makes it first, as
+    /// an init script's start_pre does (<see cref="Link"/>).
+    /// </summary>
     public string State => System.IO.Path.Combine(Root, "state");
 
     public ProfileDirectory(string? defaults = null)
@@ -25,8 +29,7 @@ public sealed class ProfileDirectory : IDisposable
         File.SetUnixFileMode(Root, (UnixFileMode)Convert.ToInt32("755", 8));
         Directory.CreateDirectory(Path, (UnixFileMode)Convert.ToInt32("755", 8));
         Directory.CreateDirectory(Bin, (UnixFileMode)Convert.ToInt32("755", 8));
-        Directory.CreateDirectory(State);
-        File.SetUnixFileMode(State, (UnixFileMode)Convert.ToInt32("1777", 8));
+        Directory.CreateDirectory(State, (UnixFileMode)Convert.ToInt32("755", 8));
         Write("defaults", defaults ?? ShippedDefaults + $"\n[stop]\nstate = \"{State}\"\n");
     }
 
@@ -42,9 +45,12 @@ public sealed class ProfileDirectory : IDisposable
     /// A bwrap-NAME symlink to the published binary, as an admin installs it: to a root-owned
     /// copy in bin/, so that the unprivileged service account can run it wherever the
     /// repository is checked out (a home directory may be closed to it); or to <paramref name="binary"/>.
+    /// For the service account, its state directory is made first.
     /// </summary>
-    public string Link(string name, string? binary = null)
+    public string Link(string name, Account who = Account.Root, string? binary = null)
     {
+        if (who == Account.Service)
+            PrepareState(name, who);
         string link = System.IO.Path.Combine(Bin, "bwrap-" + name);
         if (!File.Exists(link))
             File.CreateSymbolicLink(link, binary ?? Installed());
@@ -61,6 +67,9 @@ public sealed class ProfileDirectory : IDisposable
         }
         return installed;
     }
+
+    /// <summary>What OpenRC's start_pre does with checkpath -d -o USER -m 0700: the service's state directory, the account's.</summary>
+    public string PrepareState(string name, Account who) => Accounts.OwnedDirectory(who, System.IO.Path.Combine(State, name), "700");
 
     public Dictionary<string, string> Environment() => new() { ["SANDBOXER_PROFILE_DIR"] = Path };
 

@@ -40,7 +40,7 @@ public sealed class SupervisedService : IDisposable
     {
         this.profiles = profiles;
         this.args = args;
-        link = profiles.Link(profile);
+        link = profiles.Link(profile, Account.Service);
         Name = $"sandboxer-{profile}-{Guid.NewGuid().ToString("N")[..8]}";
         string run = Path.Combine(profiles.Root, "supervisor");
         Directory.CreateDirectory(run);

@@ -19,9 +19,12 @@ public static class Toml
         return profile;
     }
 
-    public static List<string> Compose(string defaults, string service, params string[] callerArgs) =>
-        Composer.Compose(Load(defaults, service), callerArgs.Select(Encoding.UTF8.GetBytes).ToList())
+    public static List<string> Compose(string defaults, string service, params string[] callerArgs)
+    {
+        var profile = Load(defaults, service);
+        return Composer.Compose(profile, Composer.Daemon(profile, callerArgs.Select(Encoding.UTF8.GetBytes).ToList()))
             .Select(Encoding.UTF8.GetString).ToList();
+    }
 
     /// <summary>The configuration error a profile gives, or a failed assertion if it loads.</summary>
     public static SandboxerException Error(string defaults, string service)

@@ -1,0 +1,22 @@
+using Sandboxer.Composition;
+using Sandboxer.Relay;
+
+namespace Sandboxer.Cli.Commands;
+
+/// <summary>`show NAME [ARGS...]`: the command run would exec, quoted for sh, descriptors numbered as run numbers them.</summary>
+public sealed class ShowCommand : ICommand
+{
+    public string Name => "show";
+    public string Usage => "NAME [--] [ARGS...]";
+    public string Summary => "print the exact command run would exec, quoted for sh";
+
+    public int Run(CommandContext context)
+    {
+        var options = RunCommand.Parse(context, Name);
+        var (profile, daemon) = RunCommand.Load(context, options, context.CreateLogger());
+        var relay = profile.Stop.Relay ? RelayLauncher.Describe(profile, daemon) : null;
+        using var stdout = Console.OpenStandardOutput();
+        stdout.Write(ShellQuote.Line(Composer.Compose(profile, daemon, relay)));
+        return 0;
+    }
+}
