@@ -7,7 +7,7 @@
 DEBIAN_DEMO="bubblewrap clang zlib1g-dev"
 ALPINE_DEMO="bubblewrap clang build-base zlib-dev"
 # The tests also run busybox sh (seed scripts).
-DEBIAN_TEST="$DEBIAN_DEMO busybox"
+DEBIAN_TEST="$DEBIAN_DEMO busybox gcc libc6-dev"
 ALPINE_TEST="$ALPINE_DEMO busybox"
 # The end-to-end suites (issue 3) run real daemons in sandboxes: socat (also the socket
 # bridge and the probes' network client), tor and ffmpeg; setpriv runs probes and sandboxes

@@ -33,6 +33,9 @@ internal static unsafe partial class Libc
     [LibraryImport(LibraryName, EntryPoint = "mkdirat", SetLastError = true)]
     private static partial int MkdirAtNative(int dirfd, byte* path, int mode);
 
+    [LibraryImport(LibraryName, EntryPoint = "fchmodat", SetLastError = true)]
+    private static partial int ChmodAtNative(int dirfd, byte* path, int mode, int flags);
+
     [LibraryImport(LibraryName, EntryPoint = "readlinkat", SetLastError = true)]
     private static partial nint ReadLinkAtNative(int dirfd, byte* path, byte* buffer, nuint size);
 
@@ -53,6 +56,13 @@ internal static unsafe partial class Libc
     {
         fixed (byte* p = NullTerminated(path))
             return MkdirAtNative(dirfd, p, mode) == 0 ? 0 : Marshal.GetLastPInvokeError();
+    }
+
+    /// <summary>fchmodat(2), which unlike mkdirat's mode is not cut by the umask.</summary>
+    public static int ChmodAt(int dirfd, string path, int mode)
+    {
+        fixed (byte* p = NullTerminated(path))
+            return ChmodAtNative(dirfd, p, mode, 0) == 0 ? 0 : Marshal.GetLastPInvokeError();
     }
 
     /// <summary>The target of the link an O_PATH descriptor holds (readlinkat with an empty path).</summary>

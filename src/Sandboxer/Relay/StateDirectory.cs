@@ -45,8 +45,8 @@ public static class StateDirectory
         {
             handle!.Dispose();
             throw SandboxerException.Config(status.Uid == 0
-                ? $"{dir}: owned by root (a start as root made it), but the service runs as uid {user}: give it to that user, as root: " +
-                  $"chown {user} {dir} (OpenRC's start_pre does it: checkpath -d -o \"$command_user\" -m 0700 {dir})"
+                ? $"{dir}: owned by root (a start as root made it), but the service runs as uid {user}: " +
+                  $"give it and what is in it to that user, as root: chown -R {user} {dir}"
                 : $"{dir}: not trusted: owned by uid {status.Uid}, not by uid {user}, which runs the service; " +
                   $"as root: chown {user} {dir}, or remove it");
         }
@@ -90,6 +90,10 @@ public static class StateDirectory
             throw SandboxerException.Config($"{path}: is a socket; the relay's lock must be a plain file: remove it");
         if (errno == Errno.NoEntry && !create)
             return null;
+        if (errno == Errno.AccessDenied && create)
+            throw SandboxerException.Config(Libc.StatAt(Fd(dir), LockName, out var other) == 0 && other.Uid != user
+                ? $"{path}: owned by uid {other.Uid}, but the service runs as uid {user}: as root: chown -R {user} {dirPath}"
+                : $"{path}: Permission denied");
         if (errno == Errno.AccessDenied)
             throw new SandboxerException(ExitCodes.NoPermission, $"{path}: Permission denied");
         Check(errno, path);
@@ -138,7 +142,11 @@ public static class StateDirectory
                 string parent = Path.GetDirectoryName(root.TrimEnd('/')) ?? "/";
                 using (var parentFd = TrustedPath.OpenDirectory(parent, shown))
                 {
-                    int errno = Libc.MkdirAt(Fd(parentFd), Path.GetFileName(root.TrimEnd('/')), 0x1ED); // 0755
+                    // 0755 whatever the umask: the service's user must be able to reach its directory.
+                    string last = Path.GetFileName(root.TrimEnd('/'));
+                    int errno = Libc.MkdirAt(Fd(parentFd), last, 0x1ED);
+                    if (errno == 0)
+                        errno = Libc.ChmodAt(Fd(parentFd), last, 0x1ED);
                     if (errno != 0 && errno != Errno.Exists)
                         throw SandboxerException.Config($"{shown}: cannot create it: {Marshal.GetPInvokeErrorMessage(errno)}");
                 }

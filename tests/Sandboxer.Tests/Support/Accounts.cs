@@ -2,11 +2,12 @@ using System.Diagnostics;
 
 namespace Sandboxer.Tests.Support;
 
-/// <summary>Who starts a sandbox: root, or the unprivileged service account.</summary>
+/// <summary>Who starts a sandbox: root, or the unprivileged service account; or another local user, nobody.</summary>
 public enum Account
 {
     Root,
     Service,
+    Other,
 }
 
 /// <summary>Runs programs as root or as the service account that build/openrc.sh creates.</summary>
@@ -28,12 +29,18 @@ public static class Accounts
     public static int ServiceUid => Ids.Value.Uid;
     public static int ServiceGid => Ids.Value.Gid;
 
+    /// <summary>nobody: a local user with nothing to do with the service.</summary>
+    public const int OtherUid = 65534;
+
+    public static int Uid(Account who) => who switch { Account.Root => 0, Account.Service => ServiceUid, _ => OtherUid };
+
     /// <summary>The command line that runs a program as the account, environment kept (setpriv, util-linux).</summary>
     public static (string Program, List<string> Args) As(Account who, string program, IEnumerable<string> args)
     {
         if (who == Account.Root)
             return (program, args.ToList());
-        var wrapped = new List<string> { $"--reuid={ServiceUid}", $"--regid={ServiceGid}", "--clear-groups", "--", program };
+        int gid = who == Account.Service ? ServiceGid : OtherUid;
+        var wrapped = new List<string> { $"--reuid={Uid(who)}", $"--regid={gid}", "--clear-groups", "--", program };
         wrapped.AddRange(args);
         return (Setpriv, wrapped);
     }
@@ -55,11 +62,11 @@ public static class Accounts
     {
         Directory.CreateDirectory(path);
         File.SetUnixFileMode(path, (UnixFileMode)Convert.ToInt32(mode, 8));
-        if (who == Account.Service)
+        if (who != Account.Root)
         {
-            var chown = Runner.Run("chown", [$"{ServiceUid}:{ServiceGid}", path]);
+            var chown = Runner.Run("chown", [$"{Uid(who)}", path]);
             if (chown.ExitCode != 0)
-                throw new InvalidOperationException($"cannot give {path} to {ServiceName}: {chown}");
+                throw new InvalidOperationException($"cannot give {path} to uid {Uid(who)}: {chown}");
         }
         return path;
     }
