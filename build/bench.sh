@@ -18,7 +18,9 @@ work=$(as_root mktemp -d /tmp/sandboxer-bench.XXXXXX)
 trap 'as_root rm -rf "$work"' EXIT
 as_root chmod 755 "$work"
 as_root mkdir -m 755 "$work/noop" "$work/real" "$work/bin" "$work/seed"
-as_root install -d -m 1777 "$work/state"   # the relay's, open to whoever runs the bench
+# The relay's state root is root's alone; its directory for e2e-relay belongs to whoever runs the bench.
+as_root install -d -m 755 "$work/state"
+as_root install -d -o "$(id -u)" -m 700 "$work/state/e2e-relay"
 noop=$work/noop real=$work/real
 
 # noop: bwrap is /bin/true, so only the launcher's own work is timed.

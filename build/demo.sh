@@ -13,9 +13,11 @@ as_root chmod 755 "$dir"
 as_root install -m 644 "$ROOT/profiles/defaults.toml" "$ROOT/profiles/demo.toml" "$dir/"
 bwrap=$(command -v bwrap)
 as_root sed -i "s|^bwrap = .*|bwrap = \"$bwrap\"|" "$dir/defaults.toml"
-# The stop relay's lock lives under a state root; here one open to all like /tmp, so that the
-# demo also runs as an ordinary user (a server uses /run/sandboxer, see README).
-as_root install -d -m 1777 "$dir/state"
+# The stop relay's lock lives under a state root that is root's alone, in a directory of the
+# service's user: root makes it for whoever runs the demo, as an init script's start_pre does
+# (a server uses /run/sandboxer, see README).
+as_root install -d -m 755 "$dir/state"
+as_root install -d -o "$(id -u)" -m 700 "$dir/state/demo"
 printf '\n[stop]\nstate = "%s/state"\n' "$dir" | as_root tee -a "$dir/defaults.toml" >/dev/null
 ln -sf "$ROOT/artifacts/$rid/sandboxer" "$ROOT/artifacts/$rid/bwrap-demo"
 
