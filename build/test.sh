@@ -12,6 +12,7 @@ export SANDBOXER_BIN="$ROOT/artifacts/$rid/sandboxer"
 case "$rid" in
     *-arm64) export SANDBOXER_ARM64_BIN="$SANDBOXER_BIN" ;;
     *) "$ROOT/build/publish.sh" linux-arm64
+       "$ROOT/build/arm64.sh"
        export SANDBOXER_ARM64_BIN="$ROOT/artifacts/linux-arm64/sandboxer" ;;
 esac
 dotnet test "$ROOT/Sandboxer.sln" -c Release --nologo --logger "console;verbosity=normal" "$@"
