@@ -29,4 +29,5 @@ fi
 ln -s usr/lib "$out.new/lib"
 rm -rf "$out"
 mv "$out.new" "$out"
-echo "unpacked arm64 $DAEMON and its libraries into $out: $(echo $pkgs)" >&2
+# shellcheck disable=SC2086 # one line
+echo "unpacked arm64 $DAEMON and its libraries into $out:" $pkgs >&2

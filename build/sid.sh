@@ -40,6 +40,7 @@ build() {
     printf '#!/bin/sh\nexit 101\n' >"$new/usr/sbin/policy-rc.d"
     chmod 755 "$new/usr/sbin/policy-rc.d"
     # apt and the maintainer scripts want /proc; unshare keeps its mount out of the host.
+    # shellcheck disable=SC2016 # expanded by the inner shell
     unshare -m --propagation private sh -euc '
         mount -t proc proc "$1/proc"
         chroot "$1" apt-get update -qq
@@ -71,8 +72,11 @@ ensure_account() {
 enter() {
     dotnet=$(dirname "$(readlink -f "$(command -v dotnet)")")
     nuget=${NUGET_PACKAGES:-$HOME/.nuget/packages}
+    # The binaries under test, wherever they are (by default under the repository).
+    bins="$(dirname "${SANDBOXER_BIN:-$ROOT/x}") $(dirname "${SANDBOXER_ARM64_BIN:-$ROOT/x}")"
+    # shellcheck disable=SC2016 # expanded by the inner shell
     unshare -m --propagation private sh -euc '
-        root=$1 repo=$2 dotnet=$3 nuget=$4; shift 4
+        root=$1 repo=$2 dotnet=$3 nuget=$4 bins=$5; shift 5
         mount --bind "$root" "$root"
         mount -t proc proc "$root/proc"
         mount -t sysfs sysfs "$root/sys"
@@ -82,10 +86,16 @@ enter() {
         for dir in options daemons started starting stopping inactive wasinactive failed exclusive scheduled; do
             mkdir -p "$root/run/openrc/$dir"
         done
-        for dir in "$repo" "$dotnet" "$nuget"; do
-            [ -d "$dir" ] || continue
-            mkdir -p "$root$dir"
-            mount --rbind "$dir" "$root$dir"
+        bind() {
+            [ -d "$1" ] || return 0
+            mkdir -p "$root$1"
+            mount --rbind "$1" "$root$1"
+        }
+        bind "$repo"
+        bind "$dotnet"
+        bind "$nuget"
+        for dir in $bins; do
+            case $dir/ in "$repo"/*) ;; *) bind "$dir" ;; esac
         done
         cd "$root"
         mkdir -p .host
@@ -97,7 +107,7 @@ enter() {
         PATH=$dotnet:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
         export PATH DOTNET_ROOT=$dotnet NUGET_PACKAGES=$nuget DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1
         exec "$@"
-    ' sh "$SID" "$ROOT" "$dotnet" "$nuget" "$@"
+    ' sh "$SID" "$ROOT" "$dotnet" "$nuget" "$bins" "$@"
 }
 
 case "${1:-}" in
