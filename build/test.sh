@@ -8,6 +8,9 @@
 # Arguments go to both runs; a --filter is joined with the sid run's own.
 # Ends with the counts of both runs together, in dotnet test's format, which .ci/run reads.
 . "$(dirname "$0")/lib.sh"
+started=$(date +%s)
+# Seconds since the start, for the CI budget (20 minutes in all).
+elapsed() { echo "$(($(date +%s) - started))s"; }
 "$ROOT/build/deps.sh" test
 "$ROOT/build/openrc.sh"
 rid=$(host_rid)
@@ -39,7 +42,7 @@ run_suite() {
     name=$1; shift
     { if "$@" 2>&1; then code=0; else code=$?; fi; echo "$code" >"$logs/$name.status"; } | tee "$logs/$name"
 }
-echo "==== host: $(bwrap --version)"
+echo "==== host: $(bwrap --version), at $(elapsed)"
 run_suite host dotnet test "$ROOT/Sandboxer.sln" -c Release --no-build --nologo --logger "console;verbosity=normal" "$@"
 
 # The same arguments, the filter (if any) joined with the exclusion of the arm64 tests.
@@ -55,7 +58,7 @@ while [ "$n" -gt 0 ]; do
     set -- "$@" "$arg"
 done
 [ -n "$filtered" ] || set -- "$@" --filter "$sid_filter"
-echo "==== sid: $("$ROOT/build/sid.sh" run bwrap --version)"
+echo "==== sid: $("$ROOT/build/sid.sh" run bwrap --version), at $(elapsed)"
 run_suite sid "$ROOT/build/sid.sh" run dotnet test "$ROOT/Sandboxer.sln" -c Release --no-build --nologo \
     --logger "console;verbosity=normal" "$@"
 
@@ -77,7 +80,7 @@ total() {
     done
     echo "$sum"
 }
-echo "==== host and sid together"
+echo "==== host and sid together, at $(elapsed)"
 echo "     Passed: $(total Passed)"
 echo "     Failed: $(total Failed)"
 echo "    Skipped: $(total Skipped)"
