@@ -37,18 +37,21 @@ public sealed class Aarch64Emulation : IDisposable
             Run("mount", "-t", "binfmt_misc", "binfmt_misc", Root);
             mounted = true;
         }
-        if (File.Exists(Entry))
-        {
-            CheckExisting();
-            return;
-        }
         try
         {
-            File.WriteAllText($"{Root}/register", RegisterLine());
-            registered = true;
+            if (File.Exists(Entry))
+            {
+                CheckExisting();
+            }
+            else
+            {
+                File.WriteAllText($"{Root}/register", RegisterLine());
+                registered = true;
+            }
         }
         catch
         {
+            // xunit disposes no fixture whose constructor threw.
             Dispose();
             throw;
         }
