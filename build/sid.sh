@@ -27,6 +27,11 @@ is_fresh() {
         [ -z "$(find "$SID/$STAMP" -mtime +"$MAX_AGE_DAYS")" ]
 }
 
+# Runs a step of the build with its many lines in $SID.log, shown only if it fails.
+logged() {
+    "$@" >>"$SID.log" 2>&1 || { status=$?; cat "$SID.log" >&2; echo "$1 failed: exit $status" >&2; exit "$status"; }
+}
+
 # Builds into a new directory and swaps it in only when complete, so a failed build
 # leaves no half tree for the next run to trust.
 build() {
@@ -34,22 +39,26 @@ build() {
     rm -rf "$new"
     mkdir -p "$(dirname "$SID")"
     echo "building the Debian unstable tree in $SID" >&2
-    debootstrap --variant=minbase sid "$new" "$MIRROR" >&2
+    : >"$SID.log"
+    logged debootstrap --variant=minbase sid "$new" "$MIRROR"
     # A mirror serving a snapshot has an expired Release file; no daemon may start in a tree.
     printf 'Acquire::Check-Valid-Until "false";\nAPT::Install-Recommends "false";\n' >"$new/etc/apt/apt.conf.d/99sandboxer"
     printf '#!/bin/sh\nexit 101\n' >"$new/usr/sbin/policy-rc.d"
     chmod 755 "$new/usr/sbin/policy-rc.d"
     # apt and the maintainer scripts want /proc; unshare keeps its mount out of the host.
     # shellcheck disable=SC2016 # expanded by the inner shell
-    unshare -m --propagation private sh -euc '
+    logged unshare -m --propagation private sh -euc '
         mount -t proc proc "$1/proc"
+        mount --rbind /dev "$1/dev"
         chroot "$1" apt-get update -qq
-        chroot "$1" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $2 >/dev/null
+        chroot "$1" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $2
         chroot "$1" apt-get clean
-    ' sh "$new" "$PACKAGES" >&2
+    ' sh "$new" "$PACKAGES"
     printf '%s\n' "$PACKAGES" >"$new/$STAMP"
-    rm -rf "$SID"
+    rm -rf "$SID" "$SID.log"
     mv "$new" "$SID"
+    # shellcheck disable=SC2016 # dpkg-query's fields
+    echo "built $SID:$(chroot "$SID" dpkg-query -W -f ' ${Package} ${Version}' bubblewrap openrc musl)" >&2
 }
 
 # sandboxer-svc with the host's uid and gid, so that files the suites give it mean the same.
