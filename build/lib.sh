@@ -27,6 +27,16 @@ install_packages() {
     fi
 }
 
+# Unpacks Debian packages and what they contain into a directory, without installing them.
+#   unpack_debs DIR PACKAGE[:ARCH]...
+unpack_debs() {
+    dir=$1; shift
+    debs=$(mktemp -d)
+    (cd "$debs" && apt-get download -qq -o APT::Sandbox::User=root "$@")
+    for deb in "$debs"/*.deb; do dpkg -x "$deb" "$dir"; done
+    rm -rf "$debs"
+}
+
 # The runtime identifier of this machine: linux[-musl]-x64 or linux[-musl]-arm64.
 host_rid() {
     case "$(uname -m)" in

@@ -14,16 +14,14 @@ if [ -x /sbin/supervise-daemon ] && [ -e /etc/alpine-release ]; then
     printf '#!/bin/sh\nexec /sbin/supervise-daemon "$@"\n' >"$out/supervise-daemon"
 elif command -v apt-get >/dev/null 2>&1; then
     if [ ! -x "$out/root/sbin/supervise-daemon" ]; then
-        debs=$(mktemp -d)
         # librc1 and libeinfo1 are the names up to Debian 12; later releases add t64.
         pkgs=openrc
         for lib in librc1t64 librc1 libeinfo1t64 libeinfo1; do
             case $pkgs in *"${lib%t64}"*) continue ;; esac
             apt-cache show "$lib" >/dev/null 2>&1 && pkgs="$pkgs $lib"
         done
-        (cd "$debs" && apt-get download -qq -o APT::Sandbox::User=root $pkgs)
-        for deb in "$debs"/*.deb; do dpkg -x "$deb" "$out/root"; done
-        rm -rf "$debs"
+        # shellcheck disable=SC2086 # one word a package
+        unpack_debs "$out/root" $pkgs
     fi
     libs=$(dirname "$(find "$out/root" -name 'librc.so.1' | head -n 1)")
     printf '#!/bin/sh\nLD_LIBRARY_PATH=%s exec %s "$@"\n' "$libs" "$out/root/sbin/supervise-daemon" >"$out/supervise-daemon"

@@ -1,17 +1,93 @@
 #!/bin/sh
 # Runs every test: installs what they need, publishes the NativeAOT binary for this
-# machine, then runs the xunit suite against it (and against real bwrap).
+# machine, then runs the xunit suite against it twice, on real bwrap and supervise-daemon:
+#   host  this machine's bubblewrap and OpenRC, and the arm64 binary (under qemu on x64);
+#   sid   a Debian unstable tree (build/sid.sh, cached): the newest bubblewrap, OpenRC and
+#         musl, with the same binaries; every test but the arm64 ones, which need the host's
+#         arm64 libraries and qemu.
+# Arguments go to both runs; a --filter is joined with the sid run's own.
+# Ends with the counts of both runs together, in dotnet test's format, which .ci/run reads.
 . "$(dirname "$0")/lib.sh"
+started=$(date +%s)
+# Seconds since the start, for the CI budget (20 minutes in all).
+elapsed() { echo "$(($(date +%s) - started))s"; }
 "$ROOT/build/deps.sh" test
 "$ROOT/build/openrc.sh"
 rid=$(host_rid)
 publish "$rid"
 export SANDBOXER_BIN="$ROOT/artifacts/$rid/sandboxer"
 # The server's architecture: on x64 the arm64 binary is cross-compiled and the tests run it
-# under qemu; on arm64 it is the binary above.
+# under qemu, with a real arm64 daemon from Debian; on arm64 it is the binary above.
 case "$rid" in
     *-arm64) export SANDBOXER_ARM64_BIN="$SANDBOXER_BIN" ;;
     *) "$ROOT/build/publish.sh" linux-arm64
+       "$ROOT/build/arm64.sh"
        export SANDBOXER_ARM64_BIN="$ROOT/artifacts/linux-arm64/sandboxer" ;;
 esac
-dotnet test "$ROOT/Sandboxer.sln" -c Release --nologo --logger "console;verbosity=normal" "$@"
+"$ROOT/build/sid.sh" >/dev/null
+dotnet build "$ROOT/Sandboxer.sln" -c Release --nologo -v quiet
+
+# Each run's output, for the summary (in artifacts/: not in a /tmp that cleaners may empty).
+logs=$ROOT/artifacts/test-logs
+rm -rf "$logs"
+mkdir -p "$logs"
+# The arm64 tests register qemu with binfmt_misc and must leave it as they found it.
+binfmt_state() {
+    if [ -e /proc/sys/fs/binfmt_misc/register ]; then ls /proc/sys/fs/binfmt_misc; else echo "not mounted"; fi
+}
+binfmt_before=$(binfmt_state)
+
+# Runs one suite, its output shown and kept in $logs/NAME, its exit status in $logs/NAME.status.
+run_suite() {
+    name=$1; shift
+    { if "$@" 2>&1; then code=0; else code=$?; fi; echo "$code" >"$logs/$name.status"; } | tee "$logs/$name"
+}
+echo "==== host: $(bwrap --version), at $(elapsed)"
+run_suite host dotnet test "$ROOT/Sandboxer.sln" -c Release --no-build --nologo --logger "console;verbosity=normal" "$@"
+
+# The same arguments, the filter (if any) joined with the exclusion of the arm64 tests.
+sid_filter="FullyQualifiedName!~Arm64"
+n=$# filtered='' next_is_filter=''
+while [ "$n" -gt 0 ]; do
+    arg=$1; shift; n=$((n - 1))
+    if [ -n "$next_is_filter" ]; then
+        arg="($arg)&$sid_filter" filtered=1 next_is_filter=''
+    elif [ "$arg" = --filter ]; then
+        next_is_filter=1
+    fi
+    set -- "$@" "$arg"
+done
+[ -n "$filtered" ] || set -- "$@" --filter "$sid_filter"
+echo "==== sid: $("$ROOT/build/sid.sh" run bwrap --version), at $(elapsed)"
+run_suite sid "$ROOT/build/sid.sh" run dotnet test "$ROOT/Sandboxer.sln" -c Release --no-build --nologo \
+    --logger "console;verbosity=normal" "$@"
+
+status=0
+for name in host sid; do
+    [ "$(cat "$logs/$name.status")" = 0 ] || status=1
+done
+# A test host that crashed leaves its registration behind: undo it, and fail.
+if [ "$(binfmt_state)" != "$binfmt_before" ]; then
+    echo "the tests left binfmt_misc changed: it was [$binfmt_before], it is [$(binfmt_state)]; restoring it" | tr '\n' ' ' >&2
+    echo >&2
+    case $binfmt_before in
+        *qemu-aarch64*) ;;
+        *) [ ! -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ] || echo -1 >/proc/sys/fs/binfmt_misc/qemu-aarch64 ;;
+    esac
+    [ "$binfmt_before" != "not mounted" ] || umount /proc/sys/fs/binfmt_misc || true
+    status=1
+fi
+# The sum of each run's last "KIND: N" line (dotnet test leaves out a count of zero).
+total() {
+    sum=0
+    for name in host sid; do
+        n=$(sed -n "s/^ *$1: *\([0-9]*\)\$/\1/p" "$logs/$name" | tail -n 1)
+        sum=$((sum + ${n:-0}))
+    done
+    echo "$sum"
+}
+echo "==== host and sid together, at $(elapsed)"
+echo "     Passed: $(total Passed)"
+echo "     Failed: $(total Failed)"
+echo "    Skipped: $(total Skipped)"
+exit "$status"

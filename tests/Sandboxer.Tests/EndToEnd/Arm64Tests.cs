@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Sandboxer.Tests.Support;
 
@@ -5,43 +6,47 @@ namespace Sandboxer.Tests.EndToEnd;
 
 /// <summary>
 /// The binary the server runs (linux-arm64) is cross-compiled, so it is run here too: natively
-/// on an arm64 machine, else under qemu-aarch64-static with Debian's arm64 libraries (-L /).
-/// Its exec of bwrap goes to the host's own bwrap: qemu-user passes execve to the kernel, which
-/// runs an x64 bwrap natively, so no arm64 bwrap (nor binfmt_misc) is needed.
+/// on an arm64 machine, else through qemu-aarch64, which <see cref="Aarch64Emulation"/>
+/// registers with the kernel. The arm64 launcher execs the host's own bwrap (qemu-user passes
+/// execve to the kernel), and bwrap starts the arm64 relay as the sandbox's PID 1.
 /// </summary>
-public class Arm64Tests
+[Collection(Aarch64Emulation.Collection)]
+public sealed class Arm64Tests
 {
     private const string Qemu = "/usr/bin/qemu-aarch64-static";
     private const ushort ElfMachineAarch64 = 183;
 
-    private static RunResult RunArm64(string binary, IEnumerable<string> args, IDictionary<string, string>? environment = null)
+    /// <summary>
+    /// [sandbox] mounts for an arm64 daemon: on x64, the /usr of Debian's arm64 socat and its
+    /// libraries, which build/arm64.sh unpacks into artifacts/arm64-root (merged /usr, so /lib
+    /// is a link); on arm64, the host's own.
+    /// </summary>
+    private static string DaemonMounts
     {
-        if (RuntimeInformation.OSArchitecture == Architecture.Arm64)
-            return Runner.Run(binary, args, environment);
-        Assert.True(File.Exists(Qemu), $"{Qemu} is missing: build/deps.sh test installs qemu-user-static");
-        Assert.True(File.Exists("/lib/ld-linux-aarch64.so.1"), "Debian's arm64 libc is missing: build/publish.sh linux-arm64 installs it");
-        return Runner.Run(Qemu, ["-L", "/", binary, .. args], environment);
+        get
+        {
+            if (RuntimeInformation.OSArchitecture == Architecture.Arm64)
+                return ProfileDirectory.ShellMounts;
+            string usr = Path.Combine(Published.RepositoryRoot, "artifacts", "arm64-root", "usr");
+            Assert.True(File.Exists(Path.Combine(usr, "bin", "socat")), $"{usr}/bin/socat is missing: build/arm64.sh unpacks it");
+            return $"ro-bind = [{Toml.Bind(usr, "/usr")}]\nsymlink = [{{ from = \"usr/lib\", to = \"/lib\" }}]";
+        }
     }
 
-    /// <summary>
-    /// The shipped profiles with the stop relay off: the relay is Sandboxer itself inside the
-    /// sandbox, started by x64 bwrap, and with no binfmt handler here the kernel cannot start an
-    /// arm64 binary. On arm64 hardware it runs natively; the x64 suites test it.
-    /// </summary>
-    private static ProfileDirectory ShippedProfiles(params string[] names)
+    /// <summary>The shipped profiles; relay = false for a comparison with the seed scripts, which had none.</summary>
+    private static ProfileDirectory ShippedProfiles(bool relay, params string[] names)
     {
-        var profiles = new ProfileDirectory();
+        var profiles = new ProfileDirectory(launcher: Published.Arm64Binary);
         foreach (var name in names)
-            profiles.Write(name, File.ReadAllText(Path.Combine(Published.RepositoryRoot, "profiles", name + ".toml")) + "\n[stop]\nrelay = false\n");
+            profiles.Write(name, File.ReadAllText(Path.Combine(Published.RepositoryRoot, "profiles", name + ".toml")) + (relay ? "" : "\n[stop]\nrelay = false\n"));
         return profiles;
     }
 
     [Fact]
     public void Arm64_binary_puts_its_own_loader_and_libraries_in_front_of_the_relay()
     {
-        using var profiles = new ProfileDirectory();
-        profiles.Write("monerod", File.ReadAllText(Path.Combine(Published.RepositoryRoot, "profiles", "monerod.toml")));
-        var result = RunArm64(Published.Arm64Binary, ["--profile-dir", profiles.Path, "show", "monerod"]);
+        using var profiles = ShippedProfiles(relay: true, "monerod");
+        var result = Runner.Run(Published.Arm64Binary, ["--profile-dir", profiles.Path, "show", "monerod"]);
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains($" --ro-bind {Processes.RealPath(Published.Arm64Binary)} /run/sandboxer/relay ", result.Output);
         Assert.Contains(" --ro-bind /usr/lib/aarch64-linux-gnu/libc.so.6 /usr/lib/aarch64-linux-gnu/libc.so.6 ", result.Output);
@@ -60,7 +65,7 @@ public class Arm64Tests
     [Fact]
     public void Arm64_binary_prints_the_same_version_as_the_host_binary()
     {
-        var arm64 = RunArm64(Published.Arm64Binary, ["--version"]);
+        var arm64 = Runner.Run(Published.Arm64Binary, ["--version"]);
         var host = Runner.Run(Published.Binary, ["--version"]);
         Assert.True(arm64.ExitCode == 0, arm64.ToString());
         Assert.StartsWith("sandboxer ", arm64.Output);
@@ -70,9 +75,9 @@ public class Arm64Tests
     [Fact]
     public void Arm64_binary_shows_the_seed_scripts_monerod_command_byte_for_byte_as_x64_does()
     {
-        using var profiles = ShippedProfiles("monerod");
+        using var profiles = ShippedProfiles(relay: false, "monerod");
         string[] args = ["--profile-dir", profiles.Path, "show", "monerod", "--non-interactive"];
-        var arm64 = RunArm64(Published.Arm64Binary, args);
+        var arm64 = Runner.Run(Published.Arm64Binary, args);
         var host = Runner.Run(Published.Binary, args);
         Assert.True(arm64.ExitCode == 0, arm64.ToString());
         Assert.Equal(
@@ -86,18 +91,56 @@ public class Arm64Tests
     }
 
     [Fact]
-    public void Arm64_binary_execs_real_bwrap_under_qemu()
+    public void Arm64_binary_execs_real_bwrap_which_starts_the_arm64_relay_in_front_of_the_daemon()
     {
-        using var profiles = ShippedProfiles("demo");
+        using var profiles = ShippedProfiles(relay: true, "demo");
         // Invoked through its bwrap-NAME link, as a service's init script runs it.
-        string link = profiles.Link("demo", binary: Published.Arm64Binary);
-        var result = RunArm64(link, ["-c", "echo \"in $(hostname)\"; ls /"], profiles.Environment());
+        var result = Runner.Run(profiles.Link("demo"), ["-c", "echo \"in $(hostname) as pid $$, parent $PPID\"; ls /"], profiles.Environment());
         Assert.True(result.ExitCode == 0, result.ToString());
-        // The hostname and the bare root are bwrap's doing: the shell ran inside the sandbox.
+        // The hostname and the bare root are bwrap's doing: the shell ran inside the sandbox,
+        // as the child of its PID 1, the relay.
         var lines = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal("in host", lines[0]);
+        Assert.Matches("^in host as pid [0-9]+, parent 1$", lines[0]);
         Assert.Contains("usr", lines);
         Assert.Contains("tmp", lines);
         Assert.DoesNotContain("etc", lines);
+    }
+
+    [Fact]
+    public void Arm64_socat_serves_in_the_sandbox_and_stops_on_the_arm64_relays_sigterm()
+    {
+        using var profiles = new ProfileDirectory(launcher: Published.Arm64Binary);
+        string sockets = Accounts.OwnedDirectory(Account.Service, Path.Combine(profiles.Root, "echo"));
+        // -d -d: socat logs the signal it exits on, which only a caught SIGTERM produces.
+        profiles.Write("socat", $"""
+            command = "/usr/bin/socat"
+            args = ["-d", "-d", "UNIX-LISTEN:/run/echo/echo.sock,fork,unlink-early", "PIPE"]
+            [sandbox]
+            {DaemonMounts}
+            bind = [{Toml.Bind(sockets, "/run/echo")}]
+            """);
+        using var service = new SupervisedService(profiles, "socat");
+        service.Start();
+
+        var socket = new UnixDomainSocketEndPoint(Path.Combine(sockets, "echo.sock"));
+        string? answer = null;
+        Assert.True(Processes.WaitUntil(() => (answer = EchoDaemon.Ask(socket, "ping")) == "ping\n"),
+            $"socat answered {answer ?? "nothing"}; log: {service.ReadLog()}");
+        var sandbox = service.Sandbox();
+        var relay = sandbox.Single(p => p.ParentPid == service.ChildPid);
+        var daemon = sandbox.First(p => p.ParentPid == relay.Pid);
+        Assert.Contains("/usr/bin/socat", Processes.CommandLine(daemon.Pid));
+        if (RuntimeInformation.OSArchitecture != Architecture.Arm64)
+        {
+            // Emulated, both: the arm64 relay and the arm64 socat are qemu running them.
+            Assert.Equal(Processes.RealPath(Qemu), Processes.Executable(relay.Pid));
+            Assert.Equal(Processes.RealPath(Qemu), Processes.Executable(daemon.Pid));
+        }
+
+        service.Stop();
+
+        Assert.True(Processes.WaitUntil(() => service.ReadLog().Contains("exiting on signal 15")),
+            "socat did not log its SIGTERM: " + service.ReadLog());
+        Processes.AssertAllGone(sandbox, "after the stop");
     }
 }

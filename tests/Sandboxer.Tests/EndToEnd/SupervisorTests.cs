@@ -64,9 +64,7 @@ public sealed class SupervisorTests : IDisposable
 
         service.Stop();
 
-        Processes.WaitUntil(() => !tree.Any(Processes.IsRunning), 5);
-        var left = tree.Where(Processes.IsRunning).ToList();
-        Assert.True(left.Count == 0, "still running after supervise-daemon --stop: " + string.Join(", ", left));
+        Processes.AssertAllGone(tree, "after supervise-daemon --stop", timeoutSeconds: 5);
         Assert.False(File.Exists(echo.HostSocket) && echo.Ask("ping") is not null, "the daemon still answers after --stop");
     }
 

@@ -64,6 +64,14 @@ public static class Processes
     public static bool IsRunning(ProcessInfo process) =>
         Read(process.Pid) is { } now && now.StartTime == process.StartTime && now.State is not ('Z' or 'X');
 
+    /// <summary>Waits until none of the processes runs, and fails naming those that still do.</summary>
+    public static void AssertAllGone(IReadOnlyCollection<ProcessInfo> processes, string when, int timeoutSeconds = 15)
+    {
+        WaitUntil(() => !processes.Any(IsRunning), timeoutSeconds);
+        var left = processes.Where(IsRunning).ToList();
+        Assert.True(left.Count == 0, $"still running {when}: {string.Join(", ", left)}");
+    }
+
     /// <summary>The program a process runs, as /proc/PID/exe names it.</summary>
     public static string? Executable(int pid)
     {
@@ -74,6 +82,19 @@ public static class Processes
         catch (IOException)
         {
             return null;
+        }
+    }
+
+    /// <summary>A process's arguments as it was started (an emulated one: qemu's, which name the program it runs).</summary>
+    public static string[] CommandLine(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").TrimEnd('\0').Split('\0');
+        }
+        catch (IOException)
+        {
+            return [];
         }
     }
 

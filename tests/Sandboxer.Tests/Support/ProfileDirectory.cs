@@ -23,8 +23,12 @@ public sealed class ProfileDirectory : IDisposable
     /// </summary>
     public string State => System.IO.Path.Combine(Root, "state");
 
-    public ProfileDirectory(string? defaults = null)
+    private readonly string launcher;
+
+    /// <param name="launcher">The binary bin/ installs and links to: by default the published one for this machine.</param>
+    public ProfileDirectory(string? defaults = null, string? launcher = null)
     {
+        this.launcher = launcher ?? Published.Binary;
         Root = Directory.CreateTempSubdirectory("sandboxer-test-").FullName;
         File.SetUnixFileMode(Root, (UnixFileMode)Convert.ToInt32("755", 8));
         Directory.CreateDirectory(Path, (UnixFileMode)Convert.ToInt32("755", 8));
@@ -42,9 +46,9 @@ public sealed class ProfileDirectory : IDisposable
     }
 
     /// <summary>
-    /// A bwrap-NAME symlink to the published binary, as an admin installs it: to a root-owned
-    /// copy in bin/, so that the unprivileged service account can run it wherever the
-    /// repository is checked out (a home directory may be closed to it); or to <paramref name="binary"/>.
+    /// A bwrap-NAME symlink to the launcher, as an admin installs it: to a root-owned copy in
+    /// bin/, so that the unprivileged service account can run it wherever the repository is
+    /// checked out (a home directory may be closed to it); or to <paramref name="binary"/>.
     /// For the service account, its state directory is made first.
     /// </summary>
     public string Link(string name, Account who = Account.Root, string? binary = null)
@@ -53,19 +57,23 @@ public sealed class ProfileDirectory : IDisposable
             PrepareState(name, who);
         string link = System.IO.Path.Combine(Bin, "bwrap-" + name);
         if (!File.Exists(link))
-            File.CreateSymbolicLink(link, binary ?? Installed());
+            File.CreateSymbolicLink(link, binary ?? Sandboxer);
         return link;
     }
 
-    private string Installed()
+    /// <summary>bin/sandboxer: the root-owned copy of the launcher the links point to, for run and signal.</summary>
+    public string Sandboxer
     {
-        string installed = System.IO.Path.Combine(Bin, "sandboxer");
-        if (!File.Exists(installed))
+        get
         {
-            File.Copy(Published.Binary, installed);
-            File.SetUnixFileMode(installed, (UnixFileMode)Convert.ToInt32("755", 8));
+            string installed = System.IO.Path.Combine(Bin, "sandboxer");
+            if (!File.Exists(installed))
+            {
+                File.Copy(launcher, installed);
+                File.SetUnixFileMode(installed, (UnixFileMode)Convert.ToInt32("755", 8));
+            }
+            return installed;
         }
-        return installed;
     }
 
     /// <summary>What OpenRC's start_pre does with checkpath -d -o USER -m 0700: the service's state directory, the account's.</summary>

@@ -18,14 +18,19 @@ public sealed class SupervisedService : IDisposable
     /// <summary>The daemon's stdout and stderr, written as the service account.</summary>
     public string Log { get; }
 
-    /// <summary>artifacts/openrc/supervise-daemon, which build/openrc.sh sets up, or $SANDBOXER_SUPERVISE_DAEMON.</summary>
+    /// <summary>
+    /// $SANDBOXER_SUPERVISE_DAEMON; else the installed OpenRC's (Alpine, the Debian unstable
+    /// tree of build/sid.sh); else artifacts/openrc/supervise-daemon, which build/openrc.sh
+    /// unpacks on a Debian that runs another init.
+    /// </summary>
     public static string Program
     {
         get
         {
             string path = Environment.GetEnvironmentVariable("SANDBOXER_SUPERVISE_DAEMON") is { Length: > 0 } fromEnvironment
                 ? fromEnvironment
-                : Path.Combine(Published.RepositoryRoot, "artifacts", "openrc", "supervise-daemon");
+                : new[] { "/sbin/supervise-daemon", "/usr/sbin/supervise-daemon" }.FirstOrDefault(File.Exists)
+                    ?? Path.Combine(Published.RepositoryRoot, "artifacts", "openrc", "supervise-daemon");
             if (!File.Exists(path))
                 throw new InvalidOperationException($"{path} does not exist: build/openrc.sh sets it up");
             if (!Directory.Exists(Path.Combine(StateDirectory, "options")))
@@ -79,6 +84,13 @@ public sealed class SupervisedService : IDisposable
 
     /// <summary>How many times the supervisor has started the daemon, the first time included.</summary>
     public int? StartCount => ReadNumber(Path.Combine(StateDirectory, "options", Name, "start_count"));
+
+    /// <summary>Every process of the running service: bwrap, the relay, the daemon and its children.</summary>
+    public List<ProcessInfo> Sandbox()
+    {
+        int bwrap = ChildPid!.Value;
+        return [Processes.Read(bwrap)!, .. Processes.Descendants(bwrap)];
+    }
 
     public string ReadLog() => File.Exists(Log) ? File.ReadAllText(Log) : "(no log)";
 
