@@ -25,6 +25,16 @@ case "$rid" in
        export SANDBOXER_ARM64_BIN="$ROOT/artifacts/linux-arm64/sandboxer" ;;
 esac
 "$ROOT/build/sid.sh" >/dev/null
+# The attack probes (small static C programs) are built here, with the host's gcc, for both
+# runs: the sid tree has no compiler, and a static binary runs the same in it.
+probes=$ROOT/artifacts/probes
+rm -rf "$probes"
+mkdir -p "$probes"
+for source in "$ROOT"/tests/Sandboxer.Tests/Support/Probes/*.c; do
+    gcc -static -O2 -Wall -Werror -o "$probes/$(basename "$source" .c)" "$source"
+done
+chmod -R a+rX "$probes"
+export SANDBOXER_PROBES="$probes"
 dotnet build "$ROOT/Sandboxer.sln" -c Release --nologo -v quiet
 
 # Each run's output, for the summary (in artifacts/: not in a /tmp that cleaners may empty).

@@ -49,8 +49,8 @@ public sealed class Arm64Tests
         var result = Runner.Run(Published.Arm64Binary, ["--profile-dir", profiles.Path, "show", "monerod"]);
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains($" --ro-bind {Processes.RealPath(Published.Arm64Binary)} /run/sandboxer/relay ", result.Output);
-        Assert.Contains(" --ro-bind /usr/lib/aarch64-linux-gnu/libc.so.6 /usr/lib/aarch64-linux-gnu/libc.so.6 ", result.Output);
-        Assert.Contains(" /usr/lib/aarch64-linux-gnu/ld-linux-aarch64.so.1 /run/sandboxer/relay relay --signal 15 --timeout 30 ", result.Output);
+        Assert.Contains(" --ro-bind /usr/lib/aarch64-linux-gnu/libc.so.6 /run/sandboxer/lib/libc.so.6 ", result.Output);
+        Assert.Contains(" /run/sandboxer/lib/ld-linux-aarch64.so.1 --library-path /run/sandboxer/lib /run/sandboxer/relay relay --signal 15 --timeout 30 ", result.Output);
     }
 
     [Fact]

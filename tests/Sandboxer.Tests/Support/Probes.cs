@@ -2,10 +2,14 @@ namespace Sandboxer.Tests.Support;
 
 /// <summary>
 /// Small C programs that act inside a sandbox as an attacker would (Support/Probes/*.c), built
-/// once per test run with gcc, statically, so that a sandbox needs nothing else to run them.
+/// statically, so that a sandbox needs nothing else to run them. build/test.sh builds them all
+/// once with the host's gcc and names the directory in SANDBOXER_PROBES (the Debian unstable
+/// tree has no compiler); without it, as from an IDE, each is built here on first use.
 /// </summary>
 public static class Probes
 {
+    private static readonly string? Prebuilt = Environment.GetEnvironmentVariable("SANDBOXER_PROBES");
+
     private static readonly Lazy<string> Directory = new(() =>
     {
         string dir = System.IO.Directory.CreateTempSubdirectory("sandboxer-probes-").FullName;
@@ -18,6 +22,12 @@ public static class Probes
     /// <summary>The path of the built probe, readable and executable by every account.</summary>
     public static string Build(string name)
     {
+        if (!string.IsNullOrEmpty(Prebuilt))
+        {
+            string prebuilt = Path.Combine(Prebuilt, name);
+            Assert.True(File.Exists(prebuilt), $"SANDBOXER_PROBES names {Prebuilt}, which has no probe {name}: build/test.sh builds every Support/Probes/*.c there");
+            return prebuilt;
+        }
         lock (Built)
         {
             if (Built.TryGetValue(name, out var built))
