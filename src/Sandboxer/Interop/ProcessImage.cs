@@ -44,8 +44,14 @@ internal static unsafe class ProcessImage
         int placeholder = -1;
         for (int fd = FirstPassed; fd <= LastPassed; fd++)
         {
-            if (Libc.IsCloseOnExec(fd, out _) != Errno.BadDescriptor)
+            int open = Libc.IsCloseOnExec(fd, out bool closeOnExec);
+            if (open != Errno.BadDescriptor)
+            {
+                // What came through the exec cannot be close-on-exec; the runtime opens its own so.
+                if (open == 0 && !closeOnExec)
+                    inherited |= 1 << fd;
                 continue;
+            }
             int errno = placeholder < 0 ? Libc.OpenAt(Libc.AtFdCwd, "/dev/null", Libc.OpenReadOnly | Libc.OpenCloseOnExec, 0, out placeholder)
                 : Libc.DuplicateTo(placeholder, fd, closeOnExec: true);
             if (errno != 0)
@@ -54,6 +60,11 @@ internal static unsafe class ProcessImage
         if (placeholder > LastPassed)
             Libc.Close(placeholder);
     }
+
+    private static int inherited;
+
+    /// <summary>Whether <paramref name="fd"/> was open when <see cref="ReserveDescriptors"/> ran: the caller's, such as a supervisor's readiness pipe.</summary>
+    public static bool WasInherited(int fd) => fd is >= FirstPassed and <= LastPassed && (inherited & (1 << fd)) != 0;
 
     /// <summary>
     /// Puts each descriptor at its number. Copies are made above every target first, so that

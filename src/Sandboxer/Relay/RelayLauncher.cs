@@ -26,22 +26,40 @@ public static class RelayLauncher
             lockFile = StateDirectory.OpenLock(dir, dirPath, user, create: true)!;
         WaitForLock(lockFile, profile, dirPath + "/" + StateDirectory.LockName);
 
-        var passed = new List<PassedDescriptor> { new(lockFile, FirstDescriptor) };
-        if (RelayPlan.ArgumentsByFile(daemon))
-            passed.Add(new(ArgumentsFile(daemon), FirstDescriptor + 1));
-        return Plan(profile, daemon, passed);
+        var plan = Describe(profile, daemon);
+        var options = plan.Options;
+        var passed = new List<PassedDescriptor> { new(lockFile, options.LockFd) };
+        if (options.ArgumentsFd is int argumentsFd)
+            passed.Add(new(ArgumentsFile(daemon), argumentsFd));
+        if (options.NotifyFd is int notifyFd)
+            passed.Add(new(Readiness.ReadyLauncher.ConnectNotifySocket(profile), notifyFd));
+        return plan with { Descriptors = passed };
     }
 
-    /// <summary>The plan `show` prints: the same, with the descriptors run would create only numbered.</summary>
-    public static RelayPlan Describe(Profile profile, IReadOnlyList<byte[]> daemon) => Plan(profile, daemon, []);
-
-    private static RelayPlan Plan(Profile profile, IReadOnlyList<byte[]> daemon, IReadOnlyList<PassedDescriptor> passed)
+    /// <summary>The plan `show` prints, and run follows: the descriptors run would create, numbered but not created.</summary>
+    public static RelayPlan Describe(Profile profile, IReadOnlyList<byte[]> daemon)
     {
         var (start, binds) = SelfImage.Layout();
-        int? argumentsFd = RelayPlan.ArgumentsByFile(daemon) ? FirstDescriptor + 1 : null;
+        var numbers = Numbers(profile).GetEnumerator();
+        int Next() => numbers.MoveNext() ? numbers.Current
+            : throw new SandboxerException(ExitCodes.Software, "the relay needs more descriptors than can be passed on");
+        int lockFd = Next();
+        int? argumentsFd = RelayPlan.ArgumentsByFile(daemon) ? Next() : null;
+        int? notifyFd = profile.Ready.Notify == ReadyNotify.Socket ? Next() : null;
         string? argv0 = profile.Values.TryGetValue("argv0", out var value) ? value.Value : null;
-        var options = new RelayOptions(profile.Stop.Signal, profile.Stop.Timeout, FirstDescriptor, argumentsFd, argv0);
-        return new RelayPlan(start, binds, options, passed);
+        var options = new RelayOptions(profile.Stop.Signal, profile.Stop.Timeout, lockFd, argumentsFd, argv0,
+            profile.Ready.PassedDescriptor, notifyFd);
+        return new RelayPlan(start, binds, options, []);
+    }
+
+    /// <summary>The numbers the relay's own descriptors take, in order: never one the profile passes on as it is.</summary>
+    private static IEnumerable<int> Numbers(Profile profile)
+    {
+        for (int fd = FirstDescriptor; fd <= ProcessImage.LastPassed; fd++)
+        {
+            if (fd != profile.Ready.PassedDescriptor)
+                yield return fd;
+        }
     }
 
     private static void WaitForLock(SafeFileHandle lockFile, Profile profile, string lockPath)

@@ -4,7 +4,7 @@ namespace Sandboxer.Relay;
 
 /// <summary>
 /// The relay's own command line, `relay --signal N --timeout N --lock-fd N [--args-fd N]
-/// [--argv0 TEXT] -- [DAEMON ARGS...]`: written by the composer, read by the relay, one list
+/// [--argv0 TEXT] [--ready-fd N] [--notify-fd N] -- [DAEMON ARGS...]`: written by the composer, read by the relay, one list
 /// of names for both.
 /// </summary>
 /// <param name="Signal">What a stop sends the daemon.</param>
@@ -12,7 +12,10 @@ namespace Sandboxer.Relay;
 /// <param name="LockFd">The service's lock, held until the last process of the sandbox is gone.</param>
 /// <param name="ArgumentsFd">A sealed file of NUL-terminated daemon arguments, when they cannot travel in argv.</param>
 /// <param name="Argv0">The daemon's argv[0], when not its path.</param>
-public sealed record RelayOptions(int Signal, int Timeout, int LockFd, int? ArgumentsFd = null, string? Argv0 = null)
+/// <param name="ReadyFd">The supervisor's readiness descriptor ([ready] notify = "fd:N"), the one the daemon gets.</param>
+/// <param name="NotifyFd">A socket connected to the supervisor's NOTIFY_SOCKET ([ready] notify = "socket"), kept from the daemon.</param>
+public sealed record RelayOptions(int Signal, int Timeout, int LockFd, int? ArgumentsFd = null, string? Argv0 = null,
+    int? ReadyFd = null, int? NotifyFd = null)
 {
     public const string Command = "relay";
 
@@ -23,6 +26,10 @@ public sealed record RelayOptions(int Signal, int Timeout, int LockFd, int? Argu
             args.AddRange(["--args-fd", Number(fd)]);
         if (Argv0 is not null)
             args.AddRange(["--argv0", Argv0]);
+        if (ReadyFd is int ready)
+            args.AddRange(["--ready-fd", Number(ready)]);
+        if (NotifyFd is int notify)
+            args.AddRange(["--notify-fd", Number(notify)]);
         args.Add("--");
         return args;
     }
@@ -31,7 +38,7 @@ public sealed record RelayOptions(int Signal, int Timeout, int LockFd, int? Argu
     public static (RelayOptions Options, int FirstDaemonArg) Parse(IReadOnlyList<string> args, int first)
     {
         int signal = 0, timeout = 0, lockFd = -1;
-        int? argumentsFd = null;
+        int? argumentsFd = null, readyFd = null, notifyFd = null;
         string? argv0 = null;
         int i = first;
         for (; i < args.Count && args[i] != "--"; i++)
@@ -50,6 +57,12 @@ public sealed record RelayOptions(int Signal, int Timeout, int LockFd, int? Argu
                 case "--args-fd":
                     argumentsFd = ReadNumber(args, ++i);
                     break;
+                case "--ready-fd":
+                    readyFd = ReadNumber(args, ++i);
+                    break;
+                case "--notify-fd":
+                    notifyFd = ReadNumber(args, ++i);
+                    break;
                 case "--argv0":
                     argv0 = ++i < args.Count ? args[i] : throw Incomplete();
                     break;
@@ -59,7 +72,11 @@ public sealed record RelayOptions(int Signal, int Timeout, int LockFd, int? Argu
         }
         if (i >= args.Count || signal is <= 0 or > 64 || lockFd < 0)
             throw Incomplete();
-        return (new RelayOptions(signal, timeout, lockFd, argumentsFd, argv0), i + 1);
+        int?[] descriptors = [lockFd, argumentsFd, readyFd, notifyFd];
+        var given = descriptors.OfType<int>().ToList();
+        if (given.Any(fd => fd < 3) || given.Distinct().Count() != given.Count)
+            throw SandboxerException.Usage("relay: the descriptors must be distinct numbers from 3 up");
+        return (new RelayOptions(signal, timeout, lockFd, argumentsFd, argv0, readyFd, notifyFd), i + 1);
     }
 
     private static SandboxerException Incomplete() =>

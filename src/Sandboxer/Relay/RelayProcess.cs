@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using Sandboxer.Interop;
+using Sandboxer.Readiness;
 
 namespace Sandboxer.Relay;
 
@@ -36,6 +37,11 @@ public static class RelayProcess
         ProcessImage.Check(Libc.MakeUndumpable(), "relay: cannot make itself undumpable");
         // The lock must outlive the daemon but never reach it.
         ProcessImage.Check(Libc.SetCloseOnExec(options.LockFd, true), "relay: cannot keep the lock from the daemon");
+        // Of what bwrap passed in, the daemon gets the readiness descriptor, if any, and nothing else.
+        ProcessImage.CloseOnExecFrom(3);
+        if (options.ReadyFd is int ready)
+            ProcessImage.Check(Libc.SetCloseOnExec(ready, false), "relay: cannot pass the readiness descriptor on");
+        var notify = options.NotifyFd is int host ? NotifyForwarder.Open(host) : null;
         var daemon = options.ArgumentsFd is int fd ? ReadArguments(fd) : inline.Select(Encoding.UTF8.GetBytes).ToList();
         if (daemon.Count == 0)
             throw SandboxerException.Usage("relay: no daemon to start");
@@ -53,14 +59,20 @@ public static class RelayProcess
 
         lock (Gate)
         {
-            int error = ProcessImage.Spawn(daemon[0], argv, Environment(), out daemonPid);
+            int error = ProcessImage.Spawn(daemon[0], argv, Environment(notify is not null), out daemonPid);
             if (error != 0)
                 throw ProcessImage.ExecFailed(daemon[0], error);
             if (stopping)
                 StartStop();
         }
 
+        // The daemon has its copy; the relay keeps nothing that is the daemon's.
+        if (options.ReadyFd is int passed)
+            Libc.Close(passed);
+        notify?.Start();
+
         int status = ReapUntilDaemonExits();
+        notify?.Drain();
         foreach (var registration in registrations)
             registration.Dispose();
         return status;
@@ -139,12 +151,19 @@ public static class RelayProcess
         return signal == 0 ? (daemonStatus >> 8) & 0xff : 128 + signal;
     }
 
-    /// <summary>The daemon's environment is the relay's: what bwrap set up from the profile.</summary>
-    private static List<byte[]> Environment()
+    /// <summary>
+    /// The daemon's environment is the relay's: what bwrap set up from the profile; with
+    /// <paramref name="notify"/>, NOTIFY_SOCKET names the relay's socket, whatever clearenv left.
+    /// </summary>
+    private static List<byte[]> Environment(bool notify)
     {
         var variables = new List<byte[]>();
+        if (notify)
+            variables.Add(Encoding.UTF8.GetBytes($"{Profiles.ReadySection.NotifySocketVariable}={NotifyForwarder.SocketPath}"));
         foreach (System.Collections.DictionaryEntry entry in System.Environment.GetEnvironmentVariables())
         {
+            if (notify && (string)entry.Key == Profiles.ReadySection.NotifySocketVariable)
+                continue;
             string variable = $"{entry.Key}={entry.Value}";
             if (variable.Contains('\uFFFD'))
                 throw SandboxerException.Config(

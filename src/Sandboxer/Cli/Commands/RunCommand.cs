@@ -35,11 +35,16 @@ public sealed class RunCommand : ICommand
         var options = Parse(context);
         var logger = context.CreateLogger();
         var (profile, daemon) = Load(context, options, logger);
+        // Checked before waiting for the lock: a supervisor that passed nothing is told at once.
+        var ready = Readiness.ReadyLauncher.Inherited(profile);
         var relay = profile.Stop.Relay ? RelayLauncher.Prepare(profile, daemon) : null;
         var argv = Composer.Compose(profile, daemon, relay);
         if (logger.IsEnabled(LogLevel.Debug))
             Log.Exec(logger, System.Text.Encoding.UTF8.GetString(ShellQuote.Line(argv)).TrimEnd('\n'));
-        ProcessImage.Replace(argv, relay?.Descriptors);
+        List<PassedDescriptor> passed = [.. relay?.Descriptors ?? []];
+        if (ready is not null)
+            passed.Add(ready);
+        ProcessImage.Replace(argv, passed);
         return ExitCodes.Software; // not reached: Replace execs or throws
     }
 
