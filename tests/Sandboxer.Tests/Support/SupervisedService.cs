@@ -11,6 +11,7 @@ public sealed class SupervisedService : IDisposable
     private readonly ProfileDirectory profiles;
     private readonly string link;
     private readonly string[] args;
+    private readonly Account account;
 
     /// <summary>The OpenRC service name (RC_SVCNAME).</summary>
     public string Name { get; }
@@ -42,10 +43,17 @@ public sealed class SupervisedService : IDisposable
     /// <param name="profile">The profile's name: the service runs bwrap-PROFILE.</param>
     /// <param name="args">The daemon's arguments (command_args).</param>
     public SupervisedService(ProfileDirectory profiles, string profile, params string[] args)
+        : this(profiles, Account.Service, profile, args)
+    {
+    }
+
+    /// <param name="account">Who the service runs as: the service account (--user), or root.</param>
+    public SupervisedService(ProfileDirectory profiles, Account account, string profile, params string[] args)
     {
         this.profiles = profiles;
         this.args = args;
-        link = profiles.Link(profile, Account.Service);
+        this.account = account;
+        link = profiles.Link(profile, account);
         Name = $"sandboxer-{profile}-{Guid.NewGuid().ToString("N")[..8]}";
         string run = Path.Combine(profiles.Root, "supervisor");
         Directory.CreateDirectory(run);
@@ -64,9 +72,28 @@ public sealed class SupervisedService : IDisposable
     /// <summary>supervise-daemon NAME --start, which returns once the supervisor has detached.</summary>
     public void StartSupervisor()
     {
-        var result = Supervise(["--start", "--user", Accounts.ServiceName, "--pidfile", PidFile,
-            "--stdout", Log, "--stderr", Log, link, "--", .. args]);
+        var result = Supervise(StartArguments([]));
         Assert.True(result.ExitCode == 0, $"supervise-daemon --start failed: {result}");
+    }
+
+    /// <summary>
+    /// supervise-daemon NAME --start with more options (--notify fd:3), running: with a
+    /// readiness option it returns only once the daemon has said it is ready.
+    /// </summary>
+    /// <param name="prelude">sh commands before the exec, such as a umask.</param>
+    public System.Diagnostics.Process BeginStart(IEnumerable<string> options, string prelude = "")
+    {
+        var environment = profiles.Environment();
+        environment["RC_SVCNAME"] = Name;
+        return Runner.Start(Program, new[] { Name }.Concat(StartArguments(options)).Select(System.Text.Encoding.UTF8.GetBytes), environment, prelude);
+    }
+
+    private List<string> StartArguments(IEnumerable<string> options)
+    {
+        List<string> arguments = ["--start", .. options];
+        if (account != Account.Root)
+            arguments.AddRange(["--user", Accounts.ServiceName]);
+        return [.. arguments, "--pidfile", PidFile, "--stdout", Log, "--stderr", Log, link, "--", .. args];
     }
 
     /// <summary>supervise-daemon NAME --stop: returns when the supervisor has exited.</summary>
@@ -126,5 +153,7 @@ public sealed class SupervisedService : IDisposable
         foreach (var mark in new[] { "started", "stopping", "starting", "failed", "inactive", "wasinactive" })
             File.Delete(Path.Combine(StateDirectory, mark, Name));
         File.Delete(Path.Combine(StateDirectory, $"supervise-{Name}.ctl"));
+        // notify=socket:ready's socket: OpenRC removes it only once the daemon was ready.
+        File.Delete(Path.Combine(StateDirectory, $"supervise-{Name}.sock"));
     }
 }
