@@ -1,0 +1,222 @@
+using System.Net.Sockets;
+using System.Text;
+using Sandboxer.Tests.Support;
+
+namespace Sandboxer.Tests.EndToEnd;
+
+/// <summary>
+/// [ready]: a supervisor's readiness descriptor or notification socket reaches the daemon
+/// through bwrap and the relay, and nothing else does; started as a supervisor starts it, as
+/// root and as the unprivileged service account, with the published binary and real bwrap.
+/// </summary>
+public sealed class ReadinessTests : IDisposable
+{
+    private readonly ProfileDirectory profiles = new();
+    /// <summary>The service account's directory, /out in the sandbox.</summary>
+    private readonly string output;
+    private readonly List<Socket> sockets = [];
+
+    public ReadinessTests()
+    {
+        output = Accounts.OwnedDirectory(Account.Service, Path.Combine(profiles.Root, "out"));
+    }
+
+    public void Dispose()
+    {
+        foreach (var socket in sockets)
+            socket.Dispose();
+        profiles.Dispose();
+    }
+
+    /// <summary>A /bin/sh daemon with /proc, /out and the readiness setting; its script comes as arguments.</summary>
+    private void Profile(string name, string notify, bool relay = true) => profiles.Write(name, $"""
+        command = "/bin/sh"
+        [sandbox]
+        proc = "/proc"
+        {ProfileDirectory.ShellMounts}
+        bind = [{Toml.Bind(output, "/out")}]
+        [ready]
+        notify = "{notify}"
+        [stop]
+        relay = {(relay ? "true" : "false")}
+        """);
+
+    private RunResult Run(Account who, string name, string script, Dictionary<string, string>? environment = null, string prelude = "")
+    {
+        string link = profiles.Link(name, who);
+        var all = profiles.Environment();
+        foreach (var (key, value) in environment ?? [])
+            all[key] = value;
+        return Accounts.Run(who, link, ["-c", script], all, prelude, timeoutSeconds: 30);
+    }
+
+    /// <summary>
+    /// Last in a script: the daemon's descriptors, seen from inside. ls is exec'd, so it has
+    /// exactly the shell's (dash itself keeps copies around redirections and substitutions),
+    /// and its own directory's is left out.
+    /// </summary>
+    private const string ListDescriptors = "exec ls -l /proc/self/fd";
+
+    private static string Descriptors(RunResult result) => "fds: " + string.Join(' ', result.Output.Split('\n')
+        .Select(line => System.Text.RegularExpressions.Regex.Match(line, @" (\d+) -> (.*)$"))
+        .Where(m => m.Success && !System.Text.RegularExpressions.Regex.IsMatch(m.Groups[2].Value, @"^/proc/\d+/fd$"))
+        .Select(m => m.Groups[1].Value));
+
+    [Theory]
+    [InlineData(Account.Root, true)]
+    [InlineData(Account.Service, true)]
+    [InlineData(Account.Root, false)]
+    [InlineData(Account.Service, false)]
+    public void The_passed_descriptor_reaches_the_daemon_as_itself_and_no_other_does(Account who, bool relay)
+    {
+        Profile("fd", "fd:3", relay);
+        string ready = Path.Combine(profiles.Root, "ready");
+
+        // 4, 5 and 9 stand for whatever else a supervisor leaves open.
+        var result = Run(who, "fd", $"echo ready >&3; {ListDescriptors}", prelude: $"exec 3>'{ready}' 4</dev/null 5</dev/null 9</dev/null");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("fds: 0 1 2 3", Descriptors(result));
+        Assert.Equal("ready\n", File.ReadAllText(ready));
+    }
+
+    [Theory]
+    [InlineData(Account.Root)]
+    [InlineData(Account.Service)]
+    public void A_descriptor_the_supervisor_did_not_pass_is_refused(Account who)
+    {
+        Profile("fd", "fd:3");
+
+        var result = Run(who, "fd", "echo started > /out/started", prelude: "exec 4</dev/null");
+
+        Assert.Equal(ExitCodes.Config, result.ExitCode);
+        Assert.Equal("sandboxer: fd: [ready] notify = \"fd:3\", but descriptor 3 is not open: the supervisor must pass it (OpenRC: notify=fd:3 in the init script)\n", result.Stderr);
+        Assert.False(File.Exists(Path.Combine(output, "started")));
+    }
+
+    [Fact]
+    public void Show_prints_the_descriptor_numbers_run_uses_none_of_them_the_passed_one()
+    {
+        Profile("fd", "fd:3");
+        // Not UTF-8: the daemon's arguments go by file, a second descriptor of the relay's own.
+        byte[][] args = ["-c"u8.ToArray(), [.. "exit 0 #"u8, 0xff]];
+        var show = Runner.Run(Published.Binary, ["show"u8.ToArray(), "fd"u8.ToArray(), .. args], profiles.Environment());
+        var environment = profiles.Environment();
+        environment["SANDBOXER_LOG"] = "debug";
+        var run = Runner.Run(profiles.Link("fd"), args, environment, prelude: "exec 3>/dev/null 4</dev/null 5</dev/null");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        string shown = RelayOptions(show.Output);
+        Assert.Equal("relay --signal 15 --timeout 30 --lock-fd 4 --args-fd 5 --ready-fd 3 --", shown);
+        Assert.Equal(shown, RelayOptions(run.Stderr));
+    }
+
+    private static string RelayOptions(string command)
+    {
+        var options = System.Text.RegularExpressions.Regex.Match(command, @"relay (--[a-z0-9-]+ \S+ )*--(?=\s|$)");
+        Assert.True(options.Success, "no relay options in: " + command);
+        return options.Value;
+    }
+
+    /// <summary>A datagram socket the test reads, as a supervisor's NOTIFY_SOCKET, writable by the service account.</summary>
+    private (Socket Socket, string Name) NotifySocket(bool isAbstract, string mode = "666")
+    {
+        var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        sockets.Add(socket);
+        string name = isAbstract ? "@sandboxer-test-" + Guid.NewGuid().ToString("N") : Path.Combine(profiles.Root, "notify.sock");
+        socket.Bind(new UnixDomainSocketEndPoint(isAbstract ? "\0" + name[1..] : name));
+        if (!isAbstract)
+            File.SetUnixFileMode(name, (UnixFileMode)Convert.ToInt32(mode, 8));
+        return (socket, name);
+    }
+
+    /// <summary>Every datagram queued on the socket, without waiting for more.</summary>
+    private static List<string> Received(Socket socket)
+    {
+        var messages = new List<string>();
+        var buffer = new byte[65536];
+        while (socket.Poll(0, SelectMode.SelectRead))
+            messages.Add(Encoding.UTF8.GetString(buffer, 0, socket.Receive(buffer)));
+        return messages;
+    }
+
+    /// <summary>sh: send 'TEXT' sends one datagram to $NOTIFY_SOCKET, as sd_notify does.</summary>
+    private const string Send = "send() { printf \"$1\" | socat -u - UNIX-SENDTO:\"$NOTIFY_SOCKET\"; }";
+
+    [Theory]
+    [InlineData(Account.Root, false)]
+    [InlineData(Account.Service, false)]
+    [InlineData(Account.Root, true)]
+    [InlineData(Account.Service, true)]
+    public void Notifications_reach_the_supervisors_socket_from_a_socket_inside_the_sandbox(Account who, bool isAbstract)
+    {
+        Profile("sd", "socket");
+        var (socket, name) = NotifySocket(isAbstract);
+
+        var result = Run(who, "sd", $"""
+            {Send}; send 'STATUS=starting'; send 'READY=1\nMAINPID=1\nFDSTORE=1'
+            echo "socket: $NOTIFY_SOCKET"; echo "variables: $(env | grep -c NOTIFY_SOCKET)"; send 'STOPPING=1'; {ListDescriptors}
+            """, new() { ["NOTIFY_SOCKET"] = name });
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(["STATUS=starting", "READY=1", "STOPPING=1"], Received(socket));
+        Assert.Contains("socket: /run/sandboxer/notify\n", result.Output);
+        Assert.Contains("variables: 1\n", result.Output);
+        Assert.Equal("fds: 0 1 2", Descriptors(result));
+    }
+
+    [Fact]
+    public void A_flooding_daemon_blocks_neither_itself_nor_the_relay_and_oversized_messages_are_dropped()
+    {
+        Profile("sd", "socket");
+        var (socket, name) = NotifySocket(isAbstract: false);
+
+        // The test never reads while the daemon runs: the host socket's queue (max_dgram_qlen,
+        // 10 by default) fills after a few datagrams, and a relay that waited for room would
+        // stop reading, and so stop the daemon's own sends, for ever.
+        var result = Run(Account.Service, "sd", $"""
+            {Send}; send "STATUS=$(head -c 5000 /dev/zero | tr '\0' x)"; send 'STATUS=a\033[2Jb'
+            yes READY=1 | head -n 2000 | socat -b 8 -u - UNIX-SENDTO:"$NOTIFY_SOCKET"; exit 7
+            """, new() { ["NOTIFY_SOCKET"] = name });
+
+        Assert.True(result.ExitCode == 7, result.ToString());
+        var received = Received(socket);
+        Assert.NotEmpty(received);
+        Assert.All(received, message => Assert.Equal("READY=1", message));
+    }
+
+    [Theory]
+    [InlineData(Account.Root)]
+    [InlineData(Account.Service)]
+    public void Without_NOTIFY_SOCKET_the_start_is_refused(Account who)
+    {
+        Profile("sd", "socket");
+        var result = Run(who, "sd", "echo started > /out/started");
+        Assert.Equal(ExitCodes.Config, result.ExitCode);
+        Assert.Equal("sandboxer: sd: [ready] notify = \"socket\", but NOTIFY_SOCKET is not set: the supervisor must provide it (OpenRC: notify=socket:ready; systemd: Type=notify)\n", result.Stderr);
+        Assert.False(File.Exists(Path.Combine(output, "started")));
+    }
+
+    [Fact]
+    public void A_socket_the_service_account_cannot_write_is_refused()
+    {
+        Profile("sd", "socket");
+        var (_, name) = NotifySocket(isAbstract: false, mode: "755");
+        var result = Run(Account.Service, "sd", "echo started > /out/started", new() { ["NOTIFY_SOCKET"] = name });
+        Assert.Equal(ExitCodes.Config, result.ExitCode);
+        Assert.Equal($"sandboxer: NOTIFY_SOCKET {name}: cannot connect as uid {Accounts.ServiceUid}: Permission denied (the service's user must be able to write to the socket)\n", result.Stderr);
+        Assert.False(File.Exists(Path.Combine(output, "started")));
+    }
+
+    [Fact]
+    public void A_socket_nobody_listens_on_any_more_starts_the_daemon_with_a_warning()
+    {
+        // OpenRC removes its socket once the first start is ready: a respawn finds none.
+        Profile("sd", "socket");
+        string gone = Path.Combine(profiles.Root, "gone.sock");
+        var result = Run(Account.Service, "sd", $"{Send}; send 'READY=1'; echo sent", new() { ["NOTIFY_SOCKET"] = gone });
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("sent\n", result.Output);
+        Assert.Equal($"sandboxer: warning: NOTIFY_SOCKET {gone}: No such file or directory: the daemon's notifications will go nowhere\n", result.Stderr);
+    }
+}
