@@ -12,17 +12,21 @@ namespace Sandboxer.Tests.EndToEnd;
 public sealed class ReadinessTests : IDisposable
 {
     private readonly ProfileDirectory profiles = new();
-    /// <summary>The service account's directory, /out in the sandbox.</summary>
+    /// <summary>A directory every daemon here can write to, /out in the sandbox.</summary>
     private readonly string output;
     private readonly List<Socket> sockets = [];
+    private readonly List<SupervisedService> services = [];
 
     public ReadinessTests()
     {
-        output = Accounts.OwnedDirectory(Account.Service, Path.Combine(profiles.Root, "out"));
+        // Writable by a daemon that runs as root without CAP_DAC_OVERRIDE too.
+        output = Accounts.OwnedDirectory(Account.Service, Path.Combine(profiles.Root, "out"), "777");
     }
 
     public void Dispose()
     {
+        foreach (var service in services)
+            service.Dispose();
         foreach (var socket in sockets)
             socket.Dispose();
         profiles.Dispose();
@@ -218,5 +222,64 @@ public sealed class ReadinessTests : IDisposable
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal("sent\n", result.Output);
         Assert.Equal($"sandboxer: warning: NOTIFY_SOCKET {gone}: No such file or directory: the daemon's notifications will go nowhere\n", result.Stderr);
+    }
+
+    /// <summary>
+    /// An init script's notify=fd:3 or notify=socket:ready, which OpenRC 0.62 and later pass to
+    /// supervise-daemon as --notify: --start returns once the daemon says it is ready, and not
+    /// before. The daemon here says so only when the test lets it.
+    /// </summary>
+    [Theory]
+    [InlineData(Account.Root, "fd:3")]
+    [InlineData(Account.Service, "fd:3")]
+    [InlineData(Account.Root, "socket")]
+    [InlineData(Account.Service, "socket")]
+    public void The_supervisor_reports_the_service_started_when_the_daemon_says_it_is_ready(Account who, string notify)
+    {
+        string sayReady = notify == "socket" ? "printf READY=1 | socat -u - UNIX-SENDTO:\"$NOTIFY_SOCKET\"" : "echo >&3";
+        Profile("daemon", notify);
+        var service = new SupervisedService(profiles, who, "daemon",
+            "-c", $"while [ ! -e /out/go ]; do sleep 0.1; done; echo notifying >> /out/journal; {sayReady}; exec sleep 600");
+        services.Add(service);
+
+        // OpenRC binds its socket with the umask the supervisor starts with: a service account
+        // can connect only if the socket is writable by others (see the README).
+        using var start = service.BeginStart(["--notify", notify == "socket" ? "socket:ready" : notify],
+            prelude: who == Account.Service && notify == "socket" ? "umask 000" : "");
+        if (!Stack.OpenRCHas("0.62"))
+        {
+            // What this release does: it has no readiness, and its openrc-run ignores notify=.
+            var refused = Runner.Wait(start, 10);
+            Assert.True(refused.ExitCode != 0 && refused.ToString().Contains("unrecognized option '--notify'"), refused.ToString());
+            return;
+        }
+        Assert.True(Processes.WaitUntil(() => service.ChildPid is int pid && Processes.Executable(pid) == Processes.RealPath(Published.Bwrap)),
+            $"supervise-daemon did not get bwrap running; log: {service.ReadLog()}");
+        Assert.False(start.WaitForExit(1500), $"--start returned before the daemon said it was ready; log: {service.ReadLog()}");
+
+        File.WriteAllText(Path.Combine(output, "go"), "");
+
+        var started = Runner.Wait(start, 20);
+        Assert.True(started.ExitCode == 0, $"{started}\nlog: {service.ReadLog()}");
+        Assert.Equal("notifying\n", File.ReadAllText(Path.Combine(output, "journal")));
+        Assert.Equal(Processes.RealPath(Published.Bwrap), Processes.Executable(service.ChildPid!.Value));
+    }
+
+    /// <summary>
+    /// What a profile with fd:3 meets under OpenRC before 0.62, or an init script without
+    /// notify=: no descriptor 3, so each start is refused, and the log says why.
+    /// </summary>
+    [Fact]
+    public void Under_a_supervisor_that_passes_no_descriptor_the_service_log_says_why_nothing_runs()
+    {
+        Profile("daemon", "fd:3");
+        var service = new SupervisedService(profiles, "daemon", "-c", "echo started >> /out/journal; exec sleep 600");
+        services.Add(service);
+
+        service.StartSupervisor();
+
+        Assert.True(Processes.WaitUntil(() => service.ReadLog().Contains("sandboxer: daemon: [ready] notify = \"fd:3\", but descriptor 3 is not open")),
+            "the service log does not say why: " + service.ReadLog());
+        Assert.False(File.Exists(Path.Combine(output, "journal")), "the daemon ran");
     }
 }
