@@ -189,6 +189,36 @@ public sealed class ReadinessTests : IDisposable
         Assert.All(received, message => Assert.Equal("READY=1", message));
     }
 
+    [Fact]
+    public void A_relay_with_nothing_to_forward_sleeps()
+    {
+        Profile("sd", "socket");
+        var (socket, name) = NotifySocket(isAbstract: false);
+        var environment = profiles.Environment();
+        environment["NOTIFY_SOCKET"] = name;
+        using var sandbox = Runner.Start(profiles.Link("sd"), ["-c"u8.ToArray(), "printf READY=1 | socat -u - UNIX-SENDTO:\"$NOTIFY_SOCKET\"; exec sleep 30"u8.ToArray()], environment);
+        try
+        {
+            Assert.True(Processes.WaitUntil(() => Received(socket).Count > 0), "the daemon's READY=1 did not arrive");
+            var relay = Processes.Descendants(sandbox.Id).First(p => Processes.CommandLine(p.Pid).Contains("relay"));
+
+            // Every thread of the relay, the forwarder's included, wakes up only when something happens.
+            var before = Wakeups(relay.Pid);
+            Thread.Sleep(1500);
+            Assert.Equal(before, Wakeups(relay.Pid));
+        }
+        finally
+        {
+            sandbox.Kill();
+        }
+    }
+
+    /// <summary>Each thread's name and how many times it has gone to sleep and woken (voluntary context switches).</summary>
+    private static List<string> Wakeups(int pid) => Directory.GetDirectories($"/proc/{pid}/task").Order()
+        .Select(task => File.ReadAllText(Path.Combine(task, "comm")).Trim() + " " +
+            File.ReadLines(Path.Combine(task, "status")).First(l => l.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal)))
+        .ToList();
+
     [Theory]
     [InlineData(Account.Root)]
     [InlineData(Account.Service)]
