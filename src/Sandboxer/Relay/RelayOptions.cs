@@ -74,8 +74,8 @@ public sealed record RelayOptions(int Signal, int Timeout, int LockFd, int? Argu
             throw Incomplete();
         int?[] descriptors = [lockFd, argumentsFd, readyFd, notifyFd];
         var given = descriptors.OfType<int>().ToList();
-        if (given.Any(fd => fd < 3) || given.Distinct().Count() != given.Count)
-            throw SandboxerException.Usage("relay: the descriptors must be distinct numbers from 3 up");
+        if (given.Distinct().Count() != given.Count)
+            throw SandboxerException.Usage("relay: each descriptor needs a number of its own");
         return (new RelayOptions(signal, timeout, lockFd, argumentsFd, argv0, readyFd, notifyFd), i + 1);
     }
 

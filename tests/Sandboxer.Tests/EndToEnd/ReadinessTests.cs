@@ -8,17 +8,20 @@ namespace Sandboxer.Tests.EndToEnd;
 /// [ready]: a supervisor's readiness descriptor or notification socket reaches the daemon
 /// through bwrap and the relay, and nothing else does; started as a supervisor starts it, as
 /// root and as the unprivileged service account, with the published binary and real bwrap.
+/// What the tests share: a profile directory, /out, the supervisor's sockets and services.
 /// </summary>
-public sealed class ReadinessTests : IDisposable
+public abstract class ReadinessTestBase : IDisposable
 {
-    private readonly ProfileDirectory profiles = new();
+    protected readonly ProfileDirectory profiles;
     /// <summary>A directory every daemon here can write to, /out in the sandbox.</summary>
-    private readonly string output;
-    private readonly List<Socket> sockets = [];
-    private readonly List<SupervisedService> services = [];
+    protected readonly string output;
+    protected readonly List<Socket> sockets = [];
+    protected readonly List<SupervisedService> services = [];
 
-    public ReadinessTests()
+    /// <param name="launcher">The binary that launches the sandbox and is its relay.</param>
+    protected ReadinessTestBase(string launcher)
     {
+        profiles = new ProfileDirectory(launcher: launcher);
         // Writable by a daemon that runs as root without CAP_DAC_OVERRIDE too.
         output = Accounts.OwnedDirectory(Account.Service, Path.Combine(profiles.Root, "out"), "777");
     }
@@ -30,10 +33,11 @@ public sealed class ReadinessTests : IDisposable
         foreach (var socket in sockets)
             socket.Dispose();
         profiles.Dispose();
+        GC.SuppressFinalize(this);
     }
 
     /// <summary>A /bin/sh daemon with /proc, /out and the readiness setting; its script comes as arguments.</summary>
-    private void Profile(string name, string notify, bool relay = true) => profiles.Write(name, $"""
+    protected void Profile(string name, string notify, bool relay = true) => profiles.Write(name, $"""
         command = "/bin/sh"
         [sandbox]
         proc = "/proc"
@@ -45,7 +49,7 @@ public sealed class ReadinessTests : IDisposable
         relay = {(relay ? "true" : "false")}
         """);
 
-    private RunResult Run(Account who, string name, string script, Dictionary<string, string>? environment = null, string prelude = "")
+    protected RunResult Run(Account who, string name, string script, Dictionary<string, string>? environment = null, string prelude = "")
     {
         string link = profiles.Link(name, who);
         var all = profiles.Environment();
@@ -59,12 +63,58 @@ public sealed class ReadinessTests : IDisposable
     /// exactly the shell's (dash itself keeps copies around redirections and substitutions),
     /// and its own directory's is left out.
     /// </summary>
-    private const string ListDescriptors = "exec ls -l /proc/self/fd";
+    protected const string ListDescriptors = "exec ls -l /proc/self/fd";
 
-    private static string Descriptors(RunResult result) => "fds: " + string.Join(' ', result.Output.Split('\n')
+    protected static string Descriptors(RunResult result) => "fds: " + string.Join(' ', result.Output.Split('\n')
         .Select(line => System.Text.RegularExpressions.Regex.Match(line, @" (\d+) -> (.*)$"))
         .Where(m => m.Success && !System.Text.RegularExpressions.Regex.IsMatch(m.Groups[2].Value, @"^/proc/\d+/fd$"))
         .Select(m => m.Groups[1].Value));
+
+    /// <summary>Exit 78 with one line saying why, and the daemon never ran (its script writes /out/started).</summary>
+    protected void AssertRefused(RunResult result, string message)
+    {
+        Assert.Equal(ExitCodes.Config, result.ExitCode);
+        Assert.Equal($"sandboxer: {message}\n", result.Stderr);
+        Assert.False(File.Exists(Path.Combine(output, "started")), "the daemon ran");
+    }
+
+    /// <summary>A datagram socket the test reads, as a supervisor's NOTIFY_SOCKET, writable by the service account.</summary>
+    protected (Socket Socket, string Name) NotifySocket(bool isAbstract, string mode = "666")
+    {
+        var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        sockets.Add(socket);
+        string name = isAbstract ? "@sandboxer-test-" + Guid.NewGuid().ToString("N") : Path.Combine(profiles.Root, "notify.sock");
+        socket.Bind(new UnixDomainSocketEndPoint(isAbstract ? "\0" + name[1..] : name));
+        if (!isAbstract)
+            File.SetUnixFileMode(name, (UnixFileMode)Convert.ToInt32(mode, 8));
+        return (socket, name);
+    }
+
+    /// <summary>Every datagram queued on the socket, without waiting for more.</summary>
+    protected static List<string> Received(Socket socket)
+    {
+        var messages = new List<string>();
+        var buffer = new byte[65536];
+        while (socket.Poll(0, SelectMode.SelectRead))
+            messages.Add(Encoding.UTF8.GetString(buffer, 0, socket.Receive(buffer)));
+        return messages;
+    }
+
+    /// <summary>sh: send 'TEXT' sends one datagram to $NOTIFY_SOCKET, as sd_notify does.</summary>
+    protected const string Send = "send() { printf \"$1\" | socat -u - UNIX-SENDTO:\"$NOTIFY_SOCKET\"; }";
+
+}
+
+/// <summary>What the relay does with readiness: run again with the arm64 relay (Arm64RelayReadinessTests).</summary>
+public class RelayReadinessTests : ReadinessTestBase
+{
+    public RelayReadinessTests() : this(Published.Binary)
+    {
+    }
+
+    protected RelayReadinessTests(string launcher) : base(launcher)
+    {
+    }
 
     [Theory]
     [InlineData(Account.Root, true)]
@@ -83,75 +133,6 @@ public sealed class ReadinessTests : IDisposable
         Assert.Equal("fds: 0 1 2 3", Descriptors(result));
         Assert.Equal("ready\n", File.ReadAllText(ready));
     }
-
-    [Theory]
-    [InlineData(Account.Root)]
-    [InlineData(Account.Service)]
-    public void A_descriptor_the_supervisor_did_not_pass_is_refused(Account who)
-    {
-        Profile("fd", "fd:3");
-
-        var result = Run(who, "fd", "echo started > /out/started", prelude: "exec 4</dev/null");
-
-        AssertRefused(result, "fd: [ready] notify = \"fd:3\", but descriptor 3 is not open: the supervisor must pass it (OpenRC: notify=fd:3 in the init script)");
-    }
-
-    /// <summary>Exit 78 with one line saying why, and the daemon never ran (its script writes /out/started).</summary>
-    private void AssertRefused(RunResult result, string message)
-    {
-        Assert.Equal(ExitCodes.Config, result.ExitCode);
-        Assert.Equal($"sandboxer: {message}\n", result.Stderr);
-        Assert.False(File.Exists(Path.Combine(output, "started")), "the daemon ran");
-    }
-
-    [Fact]
-    public void Show_prints_the_descriptor_numbers_run_uses_none_of_them_the_passed_one()
-    {
-        Profile("fd", "fd:3");
-        // Not UTF-8: the daemon's arguments go by file, a second descriptor of the relay's own.
-        byte[][] args = ["-c"u8.ToArray(), [.. "exit 0 #"u8, 0xff]];
-        var show = Runner.Run(Published.Binary, ["show"u8.ToArray(), "fd"u8.ToArray(), .. args], profiles.Environment());
-        var environment = profiles.Environment();
-        environment["SANDBOXER_LOG"] = "debug";
-        var run = Runner.Run(profiles.Link("fd"), args, environment, prelude: "exec 3>/dev/null 4</dev/null 5</dev/null");
-
-        Assert.True(run.ExitCode == 0, run.ToString());
-        string shown = RelayOptions(show.Output);
-        Assert.Equal("relay --signal 15 --timeout 30 --lock-fd 4 --args-fd 5 --ready-fd 3 --", shown);
-        Assert.Equal(shown, RelayOptions(run.Stderr));
-    }
-
-    private static string RelayOptions(string command)
-    {
-        var options = System.Text.RegularExpressions.Regex.Match(command, @"relay (--[a-z0-9-]+ \S+ )*--(?=\s|$)");
-        Assert.True(options.Success, "no relay options in: " + command);
-        return options.Value;
-    }
-
-    /// <summary>A datagram socket the test reads, as a supervisor's NOTIFY_SOCKET, writable by the service account.</summary>
-    private (Socket Socket, string Name) NotifySocket(bool isAbstract, string mode = "666")
-    {
-        var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
-        sockets.Add(socket);
-        string name = isAbstract ? "@sandboxer-test-" + Guid.NewGuid().ToString("N") : Path.Combine(profiles.Root, "notify.sock");
-        socket.Bind(new UnixDomainSocketEndPoint(isAbstract ? "\0" + name[1..] : name));
-        if (!isAbstract)
-            File.SetUnixFileMode(name, (UnixFileMode)Convert.ToInt32(mode, 8));
-        return (socket, name);
-    }
-
-    /// <summary>Every datagram queued on the socket, without waiting for more.</summary>
-    private static List<string> Received(Socket socket)
-    {
-        var messages = new List<string>();
-        var buffer = new byte[65536];
-        while (socket.Poll(0, SelectMode.SelectRead))
-            messages.Add(Encoding.UTF8.GetString(buffer, 0, socket.Receive(buffer)));
-        return messages;
-    }
-
-    /// <summary>sh: send 'TEXT' sends one datagram to $NOTIFY_SOCKET, as sd_notify does.</summary>
-    private const string Send = "send() { printf \"$1\" | socat -u - UNIX-SENDTO:\"$NOTIFY_SOCKET\"; }";
 
     [Theory]
     [InlineData(Account.Root, false)]
@@ -193,6 +174,46 @@ public sealed class ReadinessTests : IDisposable
         var received = Received(socket);
         Assert.NotEmpty(received);
         Assert.All(received, message => Assert.Equal("READY=1", message));
+    }
+}
+
+/// <summary>The launcher's refusals, show, an idle relay, and the real supervise-daemon, with this machine's binary.</summary>
+public sealed class ReadinessTests() : ReadinessTestBase(Published.Binary)
+{
+    [Theory]
+    [InlineData(Account.Root)]
+    [InlineData(Account.Service)]
+    public void A_descriptor_the_supervisor_did_not_pass_is_refused(Account who)
+    {
+        Profile("fd", "fd:3");
+
+        var result = Run(who, "fd", "echo started > /out/started", prelude: "exec 4</dev/null");
+
+        AssertRefused(result, "fd: [ready] notify = \"fd:3\", but descriptor 3 is not open: the supervisor must pass it (OpenRC: notify=fd:3 in the init script)");
+    }
+
+    [Fact]
+    public void Show_prints_the_descriptor_numbers_run_uses_none_of_them_the_passed_one()
+    {
+        Profile("fd", "fd:3");
+        // Not UTF-8: the daemon's arguments go by file, a second descriptor of the relay's own.
+        byte[][] args = ["-c"u8.ToArray(), [.. "exit 0 #"u8, 0xff]];
+        var show = Runner.Run(profiles.Sandboxer, ["show"u8.ToArray(), "fd"u8.ToArray(), .. args], profiles.Environment());
+        var environment = profiles.Environment();
+        environment["SANDBOXER_LOG"] = "debug";
+        var run = Runner.Run(profiles.Link("fd"), args, environment, prelude: "exec 3>/dev/null 4</dev/null 5</dev/null");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        string shown = RelayOptions(show.Output);
+        Assert.Equal("relay --signal 15 --timeout 30 --lock-fd 4 --args-fd 5 --ready-fd 3 --", shown);
+        Assert.Equal(shown, RelayOptions(run.Stderr));
+    }
+
+    private static string RelayOptions(string command)
+    {
+        var options = System.Text.RegularExpressions.Regex.Match(command, @"relay (--[a-z0-9-]+ \S+ )*--(?=\s|$)");
+        Assert.True(options.Success, "no relay options in: " + command);
+        return options.Value;
     }
 
     [Fact]
