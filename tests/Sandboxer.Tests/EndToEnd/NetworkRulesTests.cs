@@ -34,35 +34,33 @@ public sealed class NetworkRulesTests : IDisposable
         return Runner.Run(probe, command, profiles.Environment());
     }
 
-    [Theory]
-    [InlineData(Account.Root)]
-    [InlineData(Account.Service)]
-    public void Connect_and_bind_reach_only_the_allowed_ports(Account who)
+    /// <summary>Runs the probe's four tries under <paramref name="network"/> and compares the kernel's answers.</summary>
+    private void AssertAnswers(string network, string expected, Account who = Account.Root)
     {
-        Profile("connect = [18080]\nbind = [18082]");
+        Profile(network);
         var result = Run(Everything, who);
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Equal("connect 18080 0\nconnect 18081 EACCES\nbind 18082 0\nbind 18083 EACCES\n", result.Output);
+        Assert.Equal(expected, result.Output);
         Assert.Equal("", result.Stderr);
     }
 
-    [Fact]
-    public void Connect_any_with_a_bind_list_restricts_only_bind()
-    {
-        Profile("connect = \"any\"\nbind = [18082]");
-        var result = Run(Everything);
-        Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Equal("connect 18080 0\nconnect 18081 0\nbind 18082 0\nbind 18083 EACCES\n", result.Output);
-    }
+    [Theory]
+    [InlineData(Account.Root)]
+    [InlineData(Account.Service)]
+    public void Connect_and_bind_reach_only_the_allowed_ports(Account who) =>
+        AssertAnswers("connect = [18080]\nbind = [18082]", "connect 18080 0\nconnect 18081 EACCES\nbind 18082 0\nbind 18083 EACCES\n", who);
 
     [Fact]
-    public void An_empty_list_allows_no_port_and_the_other_direction_stays_open()
-    {
-        Profile("connect = []");
-        var result = Run(Everything);
-        Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Equal("connect 18080 EACCES\nconnect 18081 EACCES\nbind 18082 0\nbind 18083 0\n", result.Output);
-    }
+    public void Connect_any_with_a_bind_list_restricts_only_bind() =>
+        AssertAnswers("connect = \"any\"\nbind = [18082]", "connect 18080 0\nconnect 18081 0\nbind 18082 0\nbind 18083 EACCES\n");
+
+    [Fact]
+    public void An_empty_list_allows_no_port_and_the_other_direction_stays_open() =>
+        AssertAnswers("connect = []", "connect 18080 EACCES\nconnect 18081 EACCES\nbind 18082 0\nbind 18083 0\n");
+
+    [Fact]
+    public void Best_effort_still_enforces_where_the_kernel_can() =>
+        AssertAnswers("connect = [18080]\nbest-effort = true", "connect 18080 0\nconnect 18081 EACCES\nbind 18082 0\nbind 18083 0\n");
 
     [Fact]
     public void Show_prints_the_rules_the_relay_gets()
@@ -91,16 +89,6 @@ public sealed class NetworkRulesTests : IDisposable
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal("connect 18080 0\nconnect 18081 0\nbind 18082 0\nbind 18083 0\n", result.Output);
         Assert.Equal($"sandboxer: relay: warning: network.connect: {LacksLandlock}: starting the daemon without them (best-effort = true)\n", result.Stderr);
-    }
-
-    [Fact]
-    public void Best_effort_still_enforces_where_the_kernel_can()
-    {
-        Profile("connect = [18080]\nbest-effort = true");
-        var result = Run(Everything);
-        Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Equal("connect 18080 0\nconnect 18081 EACCES\nbind 18082 0\nbind 18083 0\n", result.Output);
-        Assert.Equal("", result.Stderr);
     }
 
     [Fact]
