@@ -34,11 +34,11 @@ public sealed class NetworkRulesTests : IDisposable
         return Runner.Run(probe, command, profiles.Environment());
     }
 
-    /// <summary>Runs the probe's four tries under <paramref name="network"/> and compares the kernel's answers.</summary>
-    private void AssertAnswers(string network, string expected, Account who = Account.Root)
+    /// <summary>Runs the probe's tries (by default the four on IPv4) under <paramref name="network"/> and compares the kernel's answers.</summary>
+    private void AssertAnswers(string network, string expected, Account who = Account.Root, string tries = Everything)
     {
         Profile(network);
-        var result = Run(Everything, who);
+        var result = Run(tries, who);
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal(expected, result.Output);
         Assert.Equal("", result.Stderr);
@@ -61,6 +61,13 @@ public sealed class NetworkRulesTests : IDisposable
     [Fact]
     public void Best_effort_still_enforces_where_the_kernel_can() =>
         AssertAnswers("connect = [18080]\nbest-effort = true", "connect 18080 0\nconnect 18081 EACCES\nbind 18082 0\nbind 18083 0\n");
+
+    [Fact]
+    public void Ipv6_is_held_to_the_same_ports_and_udp_is_not_restricted() =>
+        // Nothing listens on ::1: an allowed connect is refused by the peer, a denied one by Landlock.
+        AssertAnswers("connect = [18080]\nbind = [18082]",
+            "connect6 18080 ECONNREFUSED\nconnect6 18081 EACCES\nbind6 18082 0\nbind6 18083 EACCES\nudp 18081 0\n",
+            tries: "connect6:18080 connect6:18081 bind6:18082 bind6:18083 udp:18081");
 
     [Fact]
     public void Show_prints_the_rules_the_relay_gets()

@@ -9,8 +9,10 @@
  *   net-rules no-landlock -- COMMAND ARGS...
  *       Runs COMMAND under a seccomp filter that makes the three Landlock calls fail with
  *       ENOSYS, as on a kernel without Landlock; the filter holds for everything it starts.
- *   net-rules try connect:PORT|bind:PORT...
- *       Tries each in turn on 127.0.0.1 and prints "connect PORT 0" or the errno's name.
+ *   net-rules try WHAT:PORT...
+ *       Tries each in turn and prints "WHAT PORT 0" or the errno's name. WHAT is connect or
+ *       bind (TCP on 127.0.0.1), connect6 or bind6 (TCP on ::1), or udp (a datagram to
+ *       127.0.0.1, sent with sendto).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -104,23 +106,45 @@ static int no_landlock(char **argv)
     return 111;
 }
 
+static int attempt(const char *what, int port)
+{
+    struct sockaddr_in address = loopback(port);
+    struct sockaddr_in6 address6 = { .sin6_family = AF_INET6, .sin6_port = htons(port), .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+    int six = strcmp(what, "connect6") == 0 || strcmp(what, "bind6") == 0;
+    int udp = strcmp(what, "udp") == 0;
+    int s = socket(six ? AF_INET6 : AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
+    if (s < 0)
+        die("socket");
+    struct sockaddr *to = six ? (struct sockaddr *)&address6 : (struct sockaddr *)&address;
+    socklen_t length = six ? sizeof address6 : sizeof address;
+    int result;
+    if (udp)
+        result = sendto(s, "x", 1, 0, to, length) == 1 ? 0 : -1;
+    else if (strncmp(what, "bind", 4) == 0)
+        result = bind(s, to, length);
+    else
+        result = connect(s, to, length);
+    int error = errno;
+    close(s);
+    errno = error;
+    return result;
+}
+
 static int try(char **argv)
 {
+    static const char *const known[] = { "connect", "bind", "connect6", "bind6", "udp" };
     for (; *argv; argv++) {
         char what[16];
-        int port;
-        if (sscanf(*argv, "%15[a-z]:%d", what, &port) != 2 || (strcmp(what, "connect") != 0 && strcmp(what, "bind") != 0)) {
-            fprintf(stderr, "net-rules: %s is not connect:PORT or bind:PORT\n", *argv);
+        int port, valid = 0;
+        if (sscanf(*argv, "%15[a-z0-9]:%d", what, &port) == 2)
+            for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+                valid |= strcmp(what, known[i]) == 0;
+        if (!valid) {
+            fprintf(stderr, "net-rules: %s is not WHAT:PORT (connect, bind, connect6, bind6, udp)\n", *argv);
             return 111;
         }
-        int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (s < 0)
-            die("socket");
-        struct sockaddr_in address = loopback(port);
-        int result = strcmp(what, "bind") == 0 ? bind(s, (struct sockaddr *)&address, sizeof address)
-                                                : connect(s, (struct sockaddr *)&address, sizeof address);
+        int result = attempt(what, port);
         printf("%s %d %s\n", what, port, result == 0 ? "0" : strerrorname_np(errno));
-        close(s);
     }
     return 0;
 }
@@ -133,6 +157,6 @@ int main(int argc, char **argv)
         return no_landlock(argv + 2);
     if (argc >= 2 && strcmp(argv[1], "try") == 0)
         return try(argv + 2);
-    fprintf(stderr, "usage: net-rules netns PORT... -- COMMAND... | no-landlock -- COMMAND... | try connect:PORT|bind:PORT...\n");
+    fprintf(stderr, "usage: net-rules netns PORT... -- COMMAND... | no-landlock -- COMMAND... | try WHAT:PORT...\n");
     return 111;
 }
