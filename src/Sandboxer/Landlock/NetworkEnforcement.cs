@@ -31,24 +31,32 @@ public static class NetworkEnforcement
         : rules.BestEffort ? Enforcement.StartWithout
         : Enforcement.Refuse;
 
-    /// <summary>Why the kernel cannot enforce them, for ABI below <see cref="NetworkAbi"/>.</summary>
-    public static string Lacking(int abi) => abi <= 0
-        ? "this kernel has no Landlock (Linux 5.13 and later, with landlock in its lsm= list); TCP port rules need Landlock ABI 4, Linux 6.7"
-        : $"this kernel's Landlock (ABI {abi}) has no TCP port rules; they need ABI 4, Linux 6.7";
+    /// <summary>Why the kernel cannot enforce them, for ABI below <see cref="NetworkAbi"/>; <paramref name="errno"/> is the probe's failure, if it failed.</summary>
+    public static string Lacking(int abi, int errno = 0) =>
+        errno is not (0 or Errno.NoSystemCall or Errno.NotSupported)
+            ? $"Landlock cannot be used here: landlock_create_ruleset fails with \"{Marshal.GetPInvokeErrorMessage(errno)}\" (a seccomp filter may deny it); TCP port rules need Landlock ABI 4, Linux 6.7"
+        : abi <= 0
+            ? "this kernel has no Landlock (Linux 5.13 and later, with landlock in its lsm= list); TCP port rules need Landlock ABI 4, Linux 6.7"
+            : $"this kernel's Landlock (ABI {abi}) has no TCP port rules; they need ABI 4, Linux 6.7";
 
     /// <summary>
     /// The kernel's Landlock ABI, 0 where there is none. Any failure counts as none (ENOSYS: not
-    /// built in; EOPNOTSUPP: disabled at boot; anything else, such as a seccomp filter's EPERM):
-    /// the rules are then refused unless the profile accepts starting without them.
+    /// built in; EOPNOTSUPP: disabled at boot; anything else, such as a seccomp filter's EPERM,
+    /// returned in <paramref name="errno"/> for the message): the rules are then refused unless
+    /// the profile accepts starting without them.
     /// </summary>
-    public static int KernelAbi() => Libc.LandlockAbi(out int abi) == 0 ? abi : 0;
+    public static int KernelAbi(out int errno)
+    {
+        errno = Libc.LandlockAbi(out int abi);
+        return errno == 0 ? abi : 0;
+    }
 
     /// <summary>Before bwrap starts: refuses a start the relay would refuse, naming where the key is.</summary>
     public static void CheckKernel(Profiles.NetworkSettings network)
     {
-        int abi = KernelAbi();
+        int abi = KernelAbi(out int errno);
         if (Decide(network.Rules, abi) == Enforcement.Refuse && network.Restricting is var (key, at))
-            throw SandboxerException.Config($"{at}: {key}: {Lacking(abi)}: not starting (set [network] best-effort = true to start without them)");
+            throw SandboxerException.Config($"{at}: {key}: {Lacking(abi, errno)}: not starting (set [network] best-effort = true to start without them)");
     }
 
     /// <summary>
@@ -60,13 +68,13 @@ public static class NetworkEnforcement
     {
         if (rules is not { RestrictsAnything: true })
             return;
-        int abi = KernelAbi();
+        int abi = KernelAbi(out int errno);
         switch (Decide(rules, abi))
         {
             case Enforcement.Refuse:
-                throw SandboxerException.Config($"relay: {rules.Keys}: {Lacking(abi)}: not starting the daemon");
+                throw SandboxerException.Config($"relay: {rules.Keys}: {Lacking(abi, errno)}: not starting the daemon");
             case Enforcement.StartWithout:
-                Console.Error.Write($"sandboxer: relay: warning: {rules.Keys}: {Lacking(abi)}: starting the daemon without them (best-effort = true)\n");
+                Console.Error.Write($"sandboxer: relay: warning: {rules.Keys}: {Lacking(abi, errno)}: starting the daemon without them (best-effort = true)\n");
                 return;
         }
         ulong handled = (rules.Bind is null ? 0 : Libc.LandlockBindTcp) | (rules.Connect is null ? 0 : Libc.LandlockConnectTcp);

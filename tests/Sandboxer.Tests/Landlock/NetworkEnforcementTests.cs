@@ -39,15 +39,26 @@ public class NetworkEnforcementTests
     public void The_message_tells_a_kernel_without_landlock_from_one_without_port_rules()
     {
         Assert.StartsWith("this kernel has no Landlock", NetworkEnforcement.Lacking(0));
+        Assert.StartsWith("this kernel has no Landlock", NetworkEnforcement.Lacking(0, errno: 38));
+        Assert.StartsWith("this kernel has no Landlock", NetworkEnforcement.Lacking(0, errno: 95));
         Assert.Equal("this kernel's Landlock (ABI 3) has no TCP port rules; they need ABI 4, Linux 6.7", NetworkEnforcement.Lacking(3));
+    }
+
+    [Fact]
+    public void Another_failure_of_the_probe_is_not_taken_for_an_old_kernel()
+    {
+        // A seccomp filter that denies Landlock with EPERM: the message says what failed.
+        Assert.StartsWith("Landlock cannot be used here: landlock_create_ruleset fails with \"Operation not permitted\" (a seccomp filter may deny it)",
+            NetworkEnforcement.Lacking(0, errno: 1));
     }
 
     [Fact]
     public void The_probe_reads_this_kernels_abi()
     {
         // The end-to-end tests need port rules of the kernel they run on; this says so first.
-        Assert.True(NetworkEnforcement.KernelAbi() >= NetworkEnforcement.NetworkAbi,
-            $"this kernel's Landlock ABI is {NetworkEnforcement.KernelAbi()}: the [network] tests need 4 (Linux 6.7)");
+        int abi = NetworkEnforcement.KernelAbi(out int errno);
+        Assert.Equal(0, errno);
+        Assert.True(abi >= NetworkEnforcement.NetworkAbi, $"this kernel's Landlock ABI is {abi}: the [network] tests need 4 (Linux 6.7)");
     }
 
     [Theory]
