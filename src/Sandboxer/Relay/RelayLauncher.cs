@@ -43,7 +43,7 @@ public static class RelayLauncher
         string? argv0 = profile.Values.TryGetValue("argv0", out var value) ? value.Value : null;
         var network = profile.Network.Rules;
         var options = new RelayOptions(profile.Stop.Signal, profile.Stop.Timeout, FirstDescriptor, argumentsFd, argv0,
-            network.RestrictsAnything ? network : null);
+            Network: network.RestrictsAnything ? network : null);
         return new RelayPlan(start, binds, options, passed);
     }
 
