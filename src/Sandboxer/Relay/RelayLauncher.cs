@@ -19,6 +19,7 @@ public static class RelayLauncher
 
     public static RelayPlan Prepare(Profile profile, IReadOnlyList<byte[]> daemon)
     {
+        Landlock.NetworkEnforcement.CheckKernel(profile.Network);
         uint user = Libc.GetEffectiveUserId();
         string dirPath = profile.Stop.StateDirectory(profile.Name);
         SafeFileHandle lockFile;
@@ -47,8 +48,9 @@ public static class RelayLauncher
         int? argumentsFd = RelayPlan.ArgumentsByFile(daemon) ? Next() : null;
         int? notifyFd = profile.Ready.Notify == ReadyNotify.Socket ? Next() : null;
         string? argv0 = profile.Values.TryGetValue("argv0", out var value) ? value.Value : null;
+        var network = profile.Network.Rules;
         var options = new RelayOptions(profile.Stop.Signal, profile.Stop.Timeout, lockFd, argumentsFd, argv0,
-            profile.Ready.PassedDescriptor, notifyFd);
+            Network: network.RestrictsAnything ? network : null, ReadyFd: profile.Ready.PassedDescriptor, NotifyFd: notifyFd);
         return new RelayPlan(start, binds, options, []);
     }
 
