@@ -57,4 +57,24 @@ public class AuditCommandsParseTests
         Assert.Contains("sandboxer [--profile-dir DIR] check NAME...|--all [--user USER]", CommandLine.Help);
         Assert.Contains("sandboxer [--profile-dir DIR] audit NAME...|--all [--json] [--threshold N]", CommandLine.Help);
     }
+
+    [Fact]
+    public void Trace_takes_a_name_seconds_and_the_daemons_arguments_after_a_double_dash()
+    {
+        var options = TraceCommand.Parse(Context("trace", "tor", "--seconds", "5", "--", "-f", "--seconds"));
+        Assert.Equal(("tor", 5, "-f --seconds"), (options.Name, options.Seconds, string.Join(' ', options.Args)));
+        Assert.Equal(TraceCommand.DefaultSeconds, TraceCommand.Parse(Context("trace", "tor")).Seconds);
+        foreach (var wrong in new[] { new[] { "trace" }, ["trace", "tor", "--seconds"], ["trace", "tor", "--seconds", "0"], ["trace", "tor", "-f"] })
+            Assert.Equal(ExitCodes.Usage, Assert.Throws<SandboxerException>(() => TraceCommand.Parse(Context(wrong))).ExitCode);
+    }
+
+    [Fact]
+    public void Straces_libraries_are_read_from_its_loaders_list_under_glibc_and_musl()
+    {
+        Assert.Equal([("libunwind.so.8", "/lib/x86_64-linux-gnu/libunwind.so.8"), ("libc.so.6", "/lib/x86_64-linux-gnu/libc.so.6")],
+            Sandboxer.Audit.TraceRun.ParseList("\tlinux-vdso.so.1 (0x00007f)\n\tlibunwind.so.8 => /lib/x86_64-linux-gnu/libunwind.so.8 (0x00007f)\n" +
+                "\tlibc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x00007f)\n\t/lib64/ld-linux-x86-64.so.2 (0x00007f)\n"));
+        Assert.Equal([("libunwind.so.8", "/usr/lib/libunwind.so.8"), ("libc.musl-x86_64.so.1", "/lib/ld-musl-x86_64.so.1")],
+            Sandboxer.Audit.TraceRun.ParseList("\t/lib/ld-musl-x86_64.so.1 (0x7f)\n\tlibunwind.so.8 => /usr/lib/libunwind.so.8 (0x7f)\n\tlibc.musl-x86_64.so.1 => /lib/ld-musl-x86_64.so.1 (0x7f)\n"));
+    }
 }
