@@ -51,7 +51,7 @@ public class ProfileDiagnosticsTests
     }
 
     [Fact]
-    public void A_missing_profile_and_a_missing_command_are_both_kept()
+    public void A_profile_that_cannot_be_read_is_kept_and_the_missing_command_it_implies_is_not()
     {
         using var profiles = new ProfileDirectory("[sandbox]\n");
         var diagnostics = ProfileDiagnostics.Collecting();
