@@ -19,6 +19,9 @@ ALPINE_TEST="$ALPINE_TEST socat tor ffmpeg setpriv util-linux-misc openrc"
 # musl's libc.so and nm/readelf for the libc import check; qemu runs the arm64 binary on x64.
 DEBIAN_TEST="$DEBIAN_TEST musl-dev binutils qemu-user-static"
 ALPINE_TEST="$ALPINE_TEST musl-dev binutils"
+# trace (issue 10) runs daemons under strace.
+DEBIAN_TEST="$DEBIAN_TEST strace"
+ALPINE_TEST="$ALPINE_TEST strace"
 # The suites run again in a Debian unstable tree (build/sid.sh): debootstrap builds it.
 DEBIAN_TEST="$DEBIAN_TEST debootstrap"
 ALPINE_TEST="$ALPINE_TEST debootstrap"

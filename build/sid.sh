@@ -18,8 +18,9 @@ SERVICE_USER=sandboxer-svc
 # What the suites need, as build/deps.sh test installs it on the host: bubblewrap and
 # OpenRC's supervise-daemon under test; musl (libc.so for the import check); socat, tor and
 # ffmpeg (the daemons); setpriv and script (util-linux, bsdutils); kill and ps (procps);
-# nm and readelf (binutils); busybox; useradd (passwd); mount and umount for entering.
-PACKAGES="bubblewrap openrc musl musl-dev socat tor ffmpeg util-linux bsdutils busybox binutils procps passwd mount"
+# nm and readelf (binutils); busybox; useradd (passwd); mount and umount for entering;
+# strace (trace).
+PACKAGES="bubblewrap openrc musl musl-dev socat tor ffmpeg util-linux bsdutils busybox binutils procps passwd mount strace"
 STAMP=.sandboxer-packages
 
 is_fresh() {

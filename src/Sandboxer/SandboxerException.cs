@@ -21,6 +21,11 @@ public sealed class SandboxerException(int exitCode, string message) : Exception
 {
     public int ExitCode { get; } = exitCode;
 
+    /// <summary>For a profile error at a key: where, which key and why, apart, so that check can list it as a finding.</summary>
+    public Profiles.Location? At { get; init; }
+    public string? Key { get; init; }
+    public string? Why { get; init; }
+
     public static SandboxerException Usage(string message) => new(ExitCodes.Usage, message);
 
     public static SandboxerException Config(string message) => new(ExitCodes.Config, message);

@@ -49,6 +49,9 @@ public sealed class Profile
     public NetworkSettings Network { get; } = new();
     public ReadySettings Ready { get; } = new();
 
+    /// <summary>Where the readers report errors: the first one throws, unless check collects them.</summary>
+    public ProfileDiagnostics Diagnostics { get; init; } = ProfileDiagnostics.Strict;
+
     public string BwrapPath => Bwrap?.Value ?? DefaultBwrap;
 
     public bool IsSet(string flag) => Flags.TryGetValue(flag, out var value) && value.Value;

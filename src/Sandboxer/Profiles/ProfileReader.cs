@@ -20,26 +20,38 @@ public static class ProfileReader
     {
         foreach (var entry in root.Entries)
         {
-            switch (entry.Key)
+            try
             {
-                case "bwrap":
-                    profile.Bwrap = new(AbsolutePath(entry.Value, "bwrap"), entry.Value.Location);
-                    break;
-                case "command":
-                    RefuseInHub(isHub, entry);
-                    profile.Command = new(AbsolutePath(entry.Value, "command"), entry.Value.Location);
-                    break;
-                case "args":
-                    RefuseInHub(isHub, entry);
-                    profile.Args.Clear();
-                    foreach (var item in Expect(entry.Value, TomlKind.Array, "args", "an array of strings").Items)
-                        profile.Args.Add(Text(item, "args"));
-                    break;
-                default:
-                    var section = Array.Find(Sections, s => s.Name == entry.Key) ?? throw Unknown(entry, entry.Key, KnownKeys);
-                    section.Apply(profile, Expect(entry.Value, TomlKind.Table, section.Name, "a table"), isHub);
-                    break;
+                ApplyEntry(profile, entry, isHub);
             }
+            catch (SandboxerException e) when (profile.Diagnostics.Keep(e))
+            {
+                // check: go on with the next key.
+            }
+        }
+    }
+
+    private static void ApplyEntry(Profile profile, TomlEntry entry, bool isHub)
+    {
+        switch (entry.Key)
+        {
+            case "bwrap":
+                profile.Bwrap = new(AbsolutePath(entry.Value, "bwrap"), entry.Value.Location);
+                break;
+            case "command":
+                RefuseInHub(isHub, entry);
+                profile.Command = new(AbsolutePath(entry.Value, "command"), entry.Value.Location);
+                break;
+            case "args":
+                RefuseInHub(isHub, entry);
+                profile.Args.Clear();
+                foreach (var item in Expect(entry.Value, TomlKind.Array, "args", "an array of strings").Items)
+                    profile.Args.Add(Text(item, "args"));
+                break;
+            default:
+                var section = Array.Find(Sections, s => s.Name == entry.Key) ?? throw Unknown(entry, entry.Key, KnownKeys);
+                section.Apply(profile, Expect(entry.Value, TomlKind.Table, section.Name, "a table"), isHub);
+                break;
         }
     }
 

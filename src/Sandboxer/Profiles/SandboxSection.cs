@@ -13,53 +13,65 @@ public sealed class SandboxSection : IProfileSection
         var destinations = new Dictionary<string, Location>();
         foreach (var entry in table.Entries)
         {
-            string key = "sandbox." + entry.Key;
-            var spec = BwrapOptions.Find(entry.Key);
-            if (spec is null)
+            try
             {
-                if (Array.IndexOf(BwrapOptions.DescriptorOptions, entry.Key) >= 0)
-                    throw Error(entry.KeyLocation, key, "takes a file descriptor, which a profile cannot give");
-                throw Unknown(entry, key, BwrapOptions.All.Select(s => s.Name));
+                ApplyEntry(profile, entry, destinations);
             }
-            var value = entry.Value;
-            switch (spec.Shape)
+            catch (SandboxerException e) when (profile.Diagnostics.Keep(e))
             {
-                case OptionShape.Flag:
-                    profile.Flags[spec.Name] = new(Boolean(value, key), value.Location);
-                    break;
-                case OptionShape.Text:
-                    profile.Values[spec.Name] = new(NonEmpty(value, key), value.Location);
-                    break;
-                case OptionShape.Path:
-                    profile.Values[spec.Name] = new(AbsolutePath(value, key), value.Location);
-                    break;
-                case OptionShape.Id:
-                    profile.Values[spec.Name] = new(Id(value, key), value.Location);
-                    break;
-                case OptionShape.TextList:
-                case OptionShape.Capabilities:
-                case OptionShape.PathList:
-                    AppendList(profile, spec, value, key);
-                    break;
-                case OptionShape.Environment:
-                    ApplyEnvironment(profile, Expect(value, TomlKind.Table, key, "a table of NAME = \"value\""), key);
-                    break;
-                case OptionShape.Remount:
-                case OptionShape.Chmod:
-                    foreach (var (item, itemKey) in Elements(value, key))
-                        profile.PathChanges.Add(Operation(spec, item, itemKey));
-                    break;
-                default:
-                    foreach (var (item, itemKey) in Elements(value, key))
-                    {
-                        var op = Operation(spec, item, itemKey);
-                        if (destinations.TryGetValue(op.Destination, out var first))
-                            throw Error(item.Location, itemKey, $"{op.Destination} is already a mount destination at line {first.Line}; one file may mount a path once");
-                        destinations[op.Destination] = item.Location;
-                        profile.Mounts.Add(op);
-                    }
-                    break;
+                // check: go on with the next key.
             }
+        }
+    }
+
+    private static void ApplyEntry(Profile profile, TomlEntry entry, Dictionary<string, Location> destinations)
+    {
+        string key = "sandbox." + entry.Key;
+        var spec = BwrapOptions.Find(entry.Key);
+        if (spec is null)
+        {
+            if (Array.IndexOf(BwrapOptions.DescriptorOptions, entry.Key) >= 0)
+                throw Error(entry.KeyLocation, key, "takes a file descriptor, which a profile cannot give");
+            throw Unknown(entry, key, BwrapOptions.All.Select(s => s.Name));
+        }
+        var value = entry.Value;
+        switch (spec.Shape)
+        {
+            case OptionShape.Flag:
+                profile.Flags[spec.Name] = new(Boolean(value, key), value.Location);
+                break;
+            case OptionShape.Text:
+                profile.Values[spec.Name] = new(NonEmpty(value, key), value.Location);
+                break;
+            case OptionShape.Path:
+                profile.Values[spec.Name] = new(AbsolutePath(value, key), value.Location);
+                break;
+            case OptionShape.Id:
+                profile.Values[spec.Name] = new(Id(value, key), value.Location);
+                break;
+            case OptionShape.TextList:
+            case OptionShape.Capabilities:
+            case OptionShape.PathList:
+                AppendList(profile, spec, value, key);
+                break;
+            case OptionShape.Environment:
+                ApplyEnvironment(profile, Expect(value, TomlKind.Table, key, "a table of NAME = \"value\""), key);
+                break;
+            case OptionShape.Remount:
+            case OptionShape.Chmod:
+                foreach (var (item, itemKey) in Elements(value, key))
+                    profile.PathChanges.Add(Operation(spec, item, itemKey));
+                break;
+            default:
+                foreach (var (item, itemKey) in Elements(value, key))
+                {
+                    var op = Operation(spec, item, itemKey);
+                    if (destinations.TryGetValue(op.Destination, out var first))
+                        throw Error(item.Location, itemKey, $"{op.Destination} is already a mount destination at line {first.Line}; one file may mount a path once");
+                    destinations[op.Destination] = item.Location;
+                    profile.Mounts.Add(op);
+                }
+                break;
         }
     }
 

@@ -11,33 +11,44 @@ public sealed class StopSection : IProfileSection
 
     public void Apply(Profile profile, TomlNode table, bool isHub)
     {
-        var stop = profile.Stop;
         foreach (var entry in table.Entries)
         {
-            string key = "stop." + entry.Key;
-            var value = entry.Value;
-            switch (entry.Key)
+            try
             {
-                case "relay":
-                    stop.Relay = Boolean(value, key);
-                    break;
-                case "signal":
-                    string name = value.Kind == TomlKind.Integer ? value.Integer.ToString(System.Globalization.CultureInfo.InvariantCulture) : Text(value, key);
-                    stop.Signal = Interop.Signals.Parse(name) is int signal && signal != Interop.Signals.Kill ? signal
-                        : throw Error(value.Location, key, $"\"{name}\" is not a signal a daemon can handle, such as \"TERM\" or \"INT\"");
-                    break;
-                case "timeout":
-                    stop.Timeout = Seconds(value, key);
-                    break;
-                case "wait":
-                    stop.Wait = Seconds(value, key);
-                    break;
-                case "state":
-                    stop.StateRoot = AbsolutePath(value, key);
-                    break;
-                default:
-                    throw Unknown(entry, key, Keys);
+                ApplyEntry(profile.Stop, entry);
             }
+            catch (SandboxerException e) when (profile.Diagnostics.Keep(e))
+            {
+                // check: go on with the next key.
+            }
+        }
+    }
+
+    private static void ApplyEntry(StopSettings stop, TomlEntry entry)
+    {
+        string key = "stop." + entry.Key;
+        var value = entry.Value;
+        switch (entry.Key)
+        {
+            case "relay":
+                stop.Relay = Boolean(value, key);
+                break;
+            case "signal":
+                string name = value.Kind == TomlKind.Integer ? value.Integer.ToString(System.Globalization.CultureInfo.InvariantCulture) : Text(value, key);
+                stop.Signal = Interop.Signals.Parse(name) is int signal && signal != Interop.Signals.Kill ? signal
+                    : throw Error(value.Location, key, $"\"{name}\" is not a signal a daemon can handle, such as \"TERM\" or \"INT\"");
+                break;
+            case "timeout":
+                stop.Timeout = Seconds(value, key);
+                break;
+            case "wait":
+                stop.Wait = Seconds(value, key);
+                break;
+            case "state":
+                stop.StateRoot = AbsolutePath(value, key);
+                break;
+            default:
+                throw Unknown(entry, key, Keys);
         }
     }
 

@@ -102,5 +102,5 @@ public static class TomlValues
         Error(entry.KeyLocation, key, "unknown key" + Hints.DidYouMean(entry.Key, known));
 
     public static SandboxerException Error(Location at, string key, string why) =>
-        SandboxerException.Config($"{at}: {key}: {why}");
+        new(ExitCodes.Config, $"{at}: {key}: {why}") { At = at, Key = key, Why = why };
 }
