@@ -17,7 +17,8 @@ public static class RelayLauncher
     /// <summary>The first number the relay's descriptors get; show and run count alike from here.</summary>
     public const int FirstDescriptor = ProcessImage.FirstPassed;
 
-    public static RelayPlan Prepare(Profile profile, IReadOnlyList<byte[]> daemon)
+    /// <param name="confinement">Limits and filter the relay applies to the daemon through `sandboxer confine`.</param>
+    public static RelayPlan Prepare(Profile profile, IReadOnlyList<byte[]> daemon, Confinement.Confinement? confinement = null)
     {
         uint user = Libc.GetEffectiveUserId();
         string dirPath = profile.Stop.StateDirectory(profile.Name);
@@ -29,18 +30,23 @@ public static class RelayLauncher
         var passed = new List<PassedDescriptor> { new(lockFile, FirstDescriptor) };
         if (RelayPlan.ArgumentsByFile(daemon))
             passed.Add(new(ArgumentsFile(daemon), FirstDescriptor + 1));
-        return Plan(profile, daemon, passed);
+        var plan = Plan(profile, daemon, passed, confinement);
+        if (plan.Options.ConfineFd is int confine)
+            plan = plan with { Descriptors = [.. passed, new(confinement!.RelayFile(plan.Start), confine)] };
+        return plan;
     }
 
     /// <summary>The plan `show` prints: the same, with the descriptors run would create only numbered.</summary>
-    public static RelayPlan Describe(Profile profile, IReadOnlyList<byte[]> daemon) => Plan(profile, daemon, []);
+    public static RelayPlan Describe(Profile profile, IReadOnlyList<byte[]> daemon, Confinement.Confinement? confinement = null) =>
+        Plan(profile, daemon, [], confinement);
 
-    private static RelayPlan Plan(Profile profile, IReadOnlyList<byte[]> daemon, IReadOnlyList<PassedDescriptor> passed)
+    private static RelayPlan Plan(Profile profile, IReadOnlyList<byte[]> daemon, IReadOnlyList<PassedDescriptor> passed, Confinement.Confinement? confinement)
     {
         var (start, binds) = SelfImage.Layout();
         int? argumentsFd = RelayPlan.ArgumentsByFile(daemon) ? FirstDescriptor + 1 : null;
         string? argv0 = profile.Values.TryGetValue("argv0", out var value) ? value.Value : null;
-        var options = new RelayOptions(profile.Stop.Signal, profile.Stop.Timeout, FirstDescriptor, argumentsFd, argv0);
+        int? confineFd = confinement is { IsEmpty: false } ? (argumentsFd ?? FirstDescriptor) + 1 : null;
+        var options = new RelayOptions(profile.Stop.Signal, profile.Stop.Timeout, FirstDescriptor, argumentsFd, argv0, confineFd);
         return new RelayPlan(start, binds, options, passed);
     }
 
@@ -63,20 +69,6 @@ public static class RelayLauncher
     }
 
     /// <summary>The daemon's arguments, each followed by a NUL, in a sealed anonymous file.</summary>
-    private static SafeFileHandle ArgumentsFile(IReadOnlyList<byte[]> daemon)
-    {
-        ProcessImage.Check(Libc.MemfdCreate("sandboxer-daemon-args", out int fd), "cannot create the daemon's argument file");
-        var handle = new SafeFileHandle(fd, ownsHandle: true);
-        long offset = 0;
-        byte[] nul = [0];
-        foreach (var arg in daemon)
-        {
-            RandomAccess.Write(handle, arg, offset);
-            offset += arg.Length;
-            RandomAccess.Write(handle, nul, offset);
-            offset++;
-        }
-        ProcessImage.Check(Libc.SealAll(fd), "cannot seal the daemon's argument file");
-        return handle;
-    }
+    private static SafeFileHandle ArgumentsFile(IReadOnlyList<byte[]> daemon) =>
+        SealedFile.Create("sandboxer-daemon-args", SealedFile.NulTerminated(daemon));
 }

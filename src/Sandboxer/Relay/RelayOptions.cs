@@ -4,7 +4,7 @@ namespace Sandboxer.Relay;
 
 /// <summary>
 /// The relay's own command line, `relay --signal N --timeout N --lock-fd N [--args-fd N]
-/// [--argv0 TEXT] -- [DAEMON ARGS...]`: written by the composer, read by the relay, one list
+/// [--argv0 TEXT] [--confine-fd N] -- [DAEMON ARGS...]`: written by the composer, read by the relay, one list
 /// of names for both.
 /// </summary>
 /// <param name="Signal">What a stop sends the daemon.</param>
@@ -12,7 +12,8 @@ namespace Sandboxer.Relay;
 /// <param name="LockFd">The service's lock, held until the last process of the sandbox is gone.</param>
 /// <param name="ArgumentsFd">A sealed file of NUL-terminated daemon arguments, when they cannot travel in argv.</param>
 /// <param name="Argv0">The daemon's argv[0], when not its path.</param>
-public sealed record RelayOptions(int Signal, int Timeout, int LockFd, int? ArgumentsFd = null, string? Argv0 = null)
+/// <param name="ConfineFd">Limits and a seccomp filter for the daemon: it is started through `sandboxer confine`.</param>
+public sealed record RelayOptions(int Signal, int Timeout, int LockFd, int? ArgumentsFd = null, string? Argv0 = null, int? ConfineFd = null)
 {
     public const string Command = "relay";
 
@@ -23,6 +24,8 @@ public sealed record RelayOptions(int Signal, int Timeout, int LockFd, int? Argu
             args.AddRange(["--args-fd", Number(fd)]);
         if (Argv0 is not null)
             args.AddRange(["--argv0", Argv0]);
+        if (ConfineFd is int confine)
+            args.AddRange(["--confine-fd", Number(confine)]);
         args.Add("--");
         return args;
     }
@@ -33,6 +36,7 @@ public sealed record RelayOptions(int Signal, int Timeout, int LockFd, int? Argu
         int signal = 0, timeout = 0, lockFd = -1;
         int? argumentsFd = null;
         string? argv0 = null;
+        int? confineFd = null;
         int i = first;
         for (; i < args.Count && args[i] != "--"; i++)
         {
@@ -50,6 +54,9 @@ public sealed record RelayOptions(int Signal, int Timeout, int LockFd, int? Argu
                 case "--args-fd":
                     argumentsFd = ReadNumber(args, ++i);
                     break;
+                case "--confine-fd":
+                    confineFd = ReadNumber(args, ++i);
+                    break;
                 case "--argv0":
                     argv0 = ++i < args.Count ? args[i] : throw Incomplete();
                     break;
@@ -59,7 +66,7 @@ public sealed record RelayOptions(int Signal, int Timeout, int LockFd, int? Argu
         }
         if (i >= args.Count || signal is <= 0 or > 64 || lockFd < 0)
             throw Incomplete();
-        return (new RelayOptions(signal, timeout, lockFd, argumentsFd, argv0), i + 1);
+        return (new RelayOptions(signal, timeout, lockFd, argumentsFd, argv0, confineFd), i + 1);
     }
 
     private static SandboxerException Incomplete() =>

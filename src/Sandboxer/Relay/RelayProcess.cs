@@ -53,7 +53,8 @@ public static class RelayProcess
 
         lock (Gate)
         {
-            int error = ProcessImage.Spawn(daemon[0], argv, Environment(), out daemonPid);
+            int error = options.ConfineFd is int confine ? Confinement.ConfineStep.Spawn(confine, daemon[0], argv, Environment(), out daemonPid)
+                : ProcessImage.Spawn(daemon[0], argv, Environment(), out daemonPid);
             if (error != 0)
                 throw ProcessImage.ExecFailed(daemon[0], error);
             if (stopping)

@@ -35,11 +35,14 @@ public sealed class RunCommand : ICommand
         var options = Parse(context);
         var logger = context.CreateLogger();
         var (profile, daemon) = Load(context, options, logger);
-        var relay = profile.Stop.Relay ? RelayLauncher.Prepare(profile, daemon) : null;
-        var argv = Composer.Compose(profile, daemon, relay);
+        var confinement = Confinement.Confinement.From(profile, forRun: true);
+        var relay = profile.Stop.Relay ? RelayLauncher.Prepare(profile, daemon, confinement) : null;
+        // Without the relay, bwrap installs the filter and the limits are set on bwrap itself.
+        var pass = relay?.Descriptors ?? (confinement.Filter is null ? [] : [new PassedDescriptor(confinement.FilterFile(), RelayLauncher.FirstDescriptor)]);
+        var argv = Composer.Compose(profile, daemon, relay, relay is null && confinement.Filter is not null ? RelayLauncher.FirstDescriptor : null);
         if (logger.IsEnabled(LogLevel.Debug))
             Log.Exec(logger, System.Text.Encoding.UTF8.GetString(ShellQuote.Line(argv)).TrimEnd('\n'));
-        ProcessImage.Replace(argv, relay?.Descriptors);
+        ProcessImage.Replace(argv, pass, lastStep: relay is null ? confinement.ApplyLimits : null);
         return ExitCodes.Software; // not reached: Replace execs or throws
     }
 
