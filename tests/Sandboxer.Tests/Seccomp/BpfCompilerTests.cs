@@ -149,7 +149,7 @@ public sealed class BpfCompilerTests
     {
         var table = Table(arch);
         var alternating = SeccompPolicy.Build(table,
-            [.. SyscallTable.Names.Where((n, i) => i % 2 == 0 && table.Number(n) >= 0).Select(n => (true, n))], SeccompAction.Errno(13), null);
+            [.. SyscallTable.Names.Where(n => table.Number(n) is int number and >= 0 && number % 2 == 0).Select(n => (true, n))], SeccompAction.Errno(13), null);
         foreach (var policy in new[] { Policy(arch, "@system-service", "@keyring"), Policy(arch, null, "@privileged"), alternating })
         {
             var program = BpfCompiler.Instructions(policy);
