@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Sandboxer.Interop;
 
-/// <summary>What confines the daemon just before its exec: resource limits, no_new_privs and a seccomp filter.</summary>
+/// <summary>What confines the daemon just before its exec: resource limits and a seccomp filter (no_new_privs: Libc.Landlock.cs).</summary>
 internal static unsafe partial class Libc
 {
     [LibraryImport(LibraryName, EntryPoint = "setrlimit", SetLastError = true)]
@@ -42,9 +42,6 @@ internal static unsafe partial class Libc
         return result == 0 ? 0 : Marshal.GetLastPInvokeError();
     }
 
-    /// <summary>PR_SET_NO_NEW_PRIVS: no exec can grant privileges from here on; needed to install a filter without CAP_SYS_ADMIN.</summary>
-    public static int SetNoNewPrivileges() => Prctl(PrSetNoNewPrivs, 1, 0, 0, 0) == 0 ? 0 : Marshal.GetLastPInvokeError();
-
     /// <summary>Installs a seccomp filter (classic BPF, 8 bytes an instruction) on the calling thread, inherited across exec.</summary>
     public static int InstallSeccompFilter(ReadOnlySpan<byte> program)
     {
@@ -64,5 +61,4 @@ internal static unsafe partial class Libc
 
     private const int PrSetSeccomp = 22;
     private const int SeccompModeFilter = 2;
-    private const int PrSetNoNewPrivs = 38;
 }

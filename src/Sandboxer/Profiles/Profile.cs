@@ -48,6 +48,7 @@ public sealed class Profile
     public StopSettings Stop { get; } = new();
     public SeccompSettings Seccomp { get; } = new();
     public LimitsSettings Limits { get; } = new();
+    public NetworkSettings Network { get; } = new();
 
     public string BwrapPath => Bwrap?.Value ?? DefaultBwrap;
 

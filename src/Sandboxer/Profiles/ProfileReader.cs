@@ -9,7 +9,7 @@ namespace Sandboxer.Profiles;
 public static class ProfileReader
 {
     /// <summary>Every [table] a profile may have, each with its reader.</summary>
-    public static readonly IProfileSection[] Sections = [new SandboxSection(), new StopSection(), new SeccompSection(), new LimitsSection()];
+    public static readonly IProfileSection[] Sections = [new SandboxSection(), new StopSection(), new NetworkSection(), new SeccompSection(), new LimitsSection()];
 
     private static readonly string[] TopLevelKeys = ["bwrap", "command", "args"];
 

@@ -20,6 +20,7 @@ public static class RelayLauncher
     /// <param name="confinement">Limits and filter the relay applies to the daemon through `sandboxer confine`.</param>
     public static RelayPlan Prepare(Profile profile, IReadOnlyList<byte[]> daemon, Confinement.Confinement? confinement = null)
     {
+        Landlock.NetworkEnforcement.CheckKernel(profile.Network);
         uint user = Libc.GetEffectiveUserId();
         string dirPath = profile.Stop.StateDirectory(profile.Name);
         SafeFileHandle lockFile;
@@ -45,8 +46,10 @@ public static class RelayLauncher
         var (start, binds) = SelfImage.Layout();
         int? argumentsFd = RelayPlan.ArgumentsByFile(daemon) ? FirstDescriptor + 1 : null;
         string? argv0 = profile.Values.TryGetValue("argv0", out var value) ? value.Value : null;
+        var network = profile.Network.Rules;
         int? confineFd = confinement is { IsEmpty: false } ? (argumentsFd ?? FirstDescriptor) + 1 : null;
-        var options = new RelayOptions(profile.Stop.Signal, profile.Stop.Timeout, FirstDescriptor, argumentsFd, argv0, confineFd);
+        var options = new RelayOptions(profile.Stop.Signal, profile.Stop.Timeout, FirstDescriptor, argumentsFd, argv0,
+            Network: network.RestrictsAnything ? network : null, ConfineFd: confineFd);
         return new RelayPlan(start, binds, options, passed);
     }
 

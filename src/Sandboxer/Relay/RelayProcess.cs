@@ -51,6 +51,8 @@ public static class RelayProcess
             registrations.Add(PosixSignalRegistration.Create((PosixSignal)signal, Forward));
         ProcessImage.Check(Libc.SetParentDeathSignal(BwrapDied), "relay: cannot ask for a parent-death signal");
 
+        // Landlock holds this thread and what it starts, not the process: the spawn below runs on it.
+        Landlock.NetworkEnforcement.Restrict(options.Network);
         lock (Gate)
         {
             int error = options.ConfineFd is int confine ? Confinement.ConfineStep.Spawn(confine, daemon[0], argv, Environment(), out daemonPid)

@@ -32,7 +32,7 @@ public class ConfinementCompositionTests
     [Fact]
     public void Relay_options_round_trip_the_confinement_descriptor()
     {
-        var options = new RelayOptions(15, 30, 3, 4, "d", 5);
+        var options = new RelayOptions(15, 30, 3, 4, "d", ConfineFd: 5);
         var (parsed, first) = RelayOptions.Parse([.. options.ToArguments().Skip(1), "/bin/d"], 0);
         Assert.Equal(options, parsed);
         Assert.Equal(options.ToArguments().Count - 1, first);
