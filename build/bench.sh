@@ -90,6 +90,11 @@ SANDBOXER_PROFILE_DIR=$noop ratio navidrome 1.0 1.3 "$work/bin/bwrap-navidrome" 
 SANDBOXER_PROFILE_DIR=$real ratio e2e 1.1 1.1 "$work/bin/bwrap-e2e" "$direct" "$work/bin/bwrap-e2e-relay"
 SANDBOXER_PROFILE_DIR=$noop ratio scale 1.5 1.5 "$work/bin/bwrap-m500" "$work/bin/bwrap-m10"
 
+# The seccomp compiler on the default policy (@system-service), in process: goal < 0.2 ms.
+dotnet publish "$ROOT/build/bench/seccomp/seccomp.csproj" -c Release -r "$rid" -o "$work/seccomp" --nologo -v quiet >&2
+"$work/seccomp/seccomp-bench" | tee "$work/seccomp.txt"
+awk '{ for (i = 1; i < NF; i++) if ($i == "median") m = $(i + 1) } END { printf "seccomp    median %s ms   goal < 0.2 ms: %s\n", m, m < 0.2 ? "goal met" : "MISSED"; exit m < 0.2 ? 0 : 1 }' "$work/seccomp.txt" || missed=1
+
 # Peak memory before the exec: ru_maxrss keeps the high-water mark of the image exec replaced.
 maxrss() { for _ in 1 2 3 4 5; do /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1; done | sort -n | tail -n 1; }
 echo "max RSS   launcher $(SANDBOXER_PROFILE_DIR=$noop maxrss "$work/bin/bwrap-monerod") KiB, empty NativeAOT program $(maxrss "$work/floor/floor") KiB, script $(maxrss busybox sh "$work/seed/bwrap-monerod") KiB, /bin/true $(maxrss /bin/true) KiB"

@@ -17,7 +17,8 @@ public static class CommandLine
     public static readonly ICommand Run = new RunCommand();
 
     /// <summary>Every command, in the order --help lists them.</summary>
-    public static readonly ICommand[] Commands = [Run, new ShowCommand(), new SignalCommand(), new CheckCommand(), new AuditCommand(), new TraceCommand(), new RelayCommand()];
+    public static readonly ICommand[] Commands =
+        [Run, new ShowCommand(), new SignalCommand(), new CheckCommand(), new AuditCommand(), new TraceCommand(), new RelayCommand(), new ConfineCommand()];
 
     public static Invocation Parse(string argv0, IReadOnlyList<string> args)
     {

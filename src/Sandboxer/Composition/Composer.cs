@@ -21,7 +21,8 @@ public static class Composer
 
     /// <param name="daemon">The daemon's command line (<see cref="Daemon"/>).</param>
     /// <param name="relay">When given, the relay runs as the sandbox's PID 1 and starts the daemon.</param>
-    public static List<byte[]> Compose(Profile profile, IReadOnlyList<byte[]> daemon, RelayPlan? relay = null)
+    /// <param name="seccompFd">Without the relay, the descriptor bwrap reads the daemon's seccomp filter from (--seccomp).</param>
+    public static List<byte[]> Compose(Profile profile, IReadOnlyList<byte[]> daemon, RelayPlan? relay = null, int? seccompFd = null)
     {
         var argv = new List<byte[]>(64 + profile.Mounts.Count * 3 + daemon.Count);
         void Add(string text) => argv.Add(Encoding.UTF8.GetBytes(text));
@@ -33,7 +34,7 @@ public static class Composer
             switch (spec.Shape)
             {
                 case OptionShape.Flag:
-                    if (profile.IsSet(spec.Name) || relay is not null && RelayNeeds(profile, spec.Name))
+                    if (profile.IsSet(spec.Name) || relay is not null && RelayNeeds(profile, spec.Name) || UserNamespaceNeeded(profile, spec.Name))
                         Add(option);
                     break;
                 case OptionShape.Text or OptionShape.Path or OptionShape.Id:
@@ -80,6 +81,11 @@ public static class Composer
 
         if (relay is null)
         {
+            if (seccompFd is int seccomp)
+            {
+                Add("--seccomp");
+                Add(Number(seccomp));
+            }
             argv.AddRange(daemon);
             return argv;
         }
@@ -98,6 +104,13 @@ public static class Composer
     /// </summary>
     private static bool RelayNeeds(Profile profile, string flag) =>
         flag is "as-pid-1" or "die-with-parent" || flag == "unshare-pid" && !profile.IsSet("unshare-all");
+
+    /// <summary>
+    /// --disable-userns works on a user namespace of the sandbox's own, and bwrap 0.8 refuses it
+    /// unless --unshare-user is given itself, even with --unshare-all (which only tries).
+    /// </summary>
+    private static bool UserNamespaceNeeded(Profile profile, string flag) =>
+        flag == "unshare-user" && profile.IsSet("disable-userns");
 
     private static string Number(long value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 

@@ -8,6 +8,7 @@ internal static class Errno
     public const int NoSuchProcess = 3;
     public const int NoDevice = 6;
     public const int AccessDenied = 13;
+    public const int Fault = 14;
     public const int Exists = 17;
     public const int NotDirectory = 20;
     public const int NameTooLong = 36;

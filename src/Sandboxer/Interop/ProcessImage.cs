@@ -13,14 +13,18 @@ internal static unsafe class ProcessImage
     /// Descriptors to pass on, each at the number the command line names it by; every other
     /// descriptor above 2 is closed.
     /// </param>
-    public static void Replace(IReadOnlyList<byte[]> argv, IReadOnlyList<PassedDescriptor>? pass = null)
+    /// <param name="path">The program, when not <paramref name="argv"/>[0].</param>
+    /// <param name="lastStep">Runs just before the exec, after everything else (limits, a seccomp filter).</param>
+    public static void Replace(IReadOnlyList<byte[]> argv, IReadOnlyList<PassedDescriptor>? pass = null, byte[]? path = null, Action? lastStep = null)
     {
         var pointers = ToNative(argv);
+        var program = path is null ? pointers[0] : ToNative([path])[0];
         ResetSignals();
         CloseOnExecFrom(3);
         PlaceDescriptors(pass ?? []);
-        int errno = Libc.Exec(pointers[0], pointers);
-        throw ExecFailed(argv[0], errno);
+        lastStep?.Invoke();
+        int errno = Libc.Exec(program, pointers);
+        throw ExecFailed(path ?? argv[0], errno);
     }
 
     /// <summary>The shell's codes for a failed exec: 127 when there is no such file, else 126.</summary>

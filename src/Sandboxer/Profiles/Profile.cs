@@ -46,6 +46,8 @@ public sealed class Profile
     public List<MountOp> PathChanges { get; } = [];
 
     public StopSettings Stop { get; } = new();
+    public SeccompSettings Seccomp { get; } = new();
+    public LimitsSettings Limits { get; } = new();
     public NetworkSettings Network { get; } = new();
     public ReadySettings Ready { get; } = new();
 

@@ -9,7 +9,8 @@ namespace Sandboxer.Profiles;
 public static class ProfileReader
 {
     /// <summary>Every [table] a profile may have, each with its reader.</summary>
-    public static readonly IProfileSection[] Sections = [new SandboxSection(), new StopSection(), new NetworkSection(), new ReadySection()];
+    public static readonly IProfileSection[] Sections =
+        [new SandboxSection(), new StopSection(), new NetworkSection(), new ReadySection(), new SeccompSection(), new LimitsSection()];
 
     private static readonly string[] TopLevelKeys = ["bwrap", "command", "args"];
 

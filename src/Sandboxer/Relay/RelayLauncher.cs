@@ -17,7 +17,8 @@ public static class RelayLauncher
     /// <summary>The first number the relay's descriptors get; show and run count alike from here.</summary>
     public const int FirstDescriptor = ProcessImage.FirstPassed;
 
-    public static RelayPlan Prepare(Profile profile, IReadOnlyList<byte[]> daemon)
+    /// <param name="confinement">Limits and filter the relay applies to the daemon through `sandboxer confine`.</param>
+    public static RelayPlan Prepare(Profile profile, IReadOnlyList<byte[]> daemon, Confinement.Confinement? confinement = null)
     {
         Landlock.NetworkEnforcement.CheckKernel(profile.Network);
         uint user = Libc.GetEffectiveUserId();
@@ -27,18 +28,21 @@ public static class RelayLauncher
             lockFile = StateDirectory.OpenLock(dir, dirPath, user, create: true)!;
         WaitForLock(lockFile, profile, dirPath + "/" + StateDirectory.LockName);
 
-        var plan = Describe(profile, daemon);
+        var plan = Describe(profile, daemon, confinement);
         var options = plan.Options;
         var passed = new List<PassedDescriptor> { new(lockFile, options.LockFd) };
         if (options.ArgumentsFd is int argumentsFd)
             passed.Add(new(ArgumentsFile(daemon), argumentsFd));
         if (options.NotifyFd is int notifyFd)
             passed.Add(new(Readiness.ReadyLauncher.ConnectNotifySocket(profile), notifyFd));
+        if (options.ConfineFd is int confineFd)
+            passed.Add(new(confinement!.RelayFile(plan.Start), confineFd));
         return plan with { Descriptors = passed };
     }
 
     /// <summary>The plan `show` prints, and run follows: the descriptors run would create, numbered but not created.</summary>
-    public static RelayPlan Describe(Profile profile, IReadOnlyList<byte[]> daemon)
+    /// <param name="confinement">Limits and filter the relay applies to the daemon through `sandboxer confine`.</param>
+    public static RelayPlan Describe(Profile profile, IReadOnlyList<byte[]> daemon, Confinement.Confinement? confinement = null)
     {
         var (start, binds) = SelfImage.Layout();
         var numbers = Numbers(profile).GetEnumerator();
@@ -49,13 +53,17 @@ public static class RelayLauncher
         int? notifyFd = profile.Ready.Notify == ReadyNotify.Socket ? Next() : null;
         string? argv0 = profile.Values.TryGetValue("argv0", out var value) ? value.Value : null;
         var network = profile.Network.Rules;
+        int? confineFd = confinement is { IsEmpty: false } ? Next() : null;
         var options = new RelayOptions(profile.Stop.Signal, profile.Stop.Timeout, lockFd, argumentsFd, argv0,
-            Network: network.RestrictsAnything ? network : null, ReadyFd: profile.Ready.PassedDescriptor, NotifyFd: notifyFd);
+            Network: network.RestrictsAnything ? network : null, ReadyFd: profile.Ready.PassedDescriptor, NotifyFd: notifyFd, ConfineFd: confineFd);
         return new RelayPlan(start, binds, options, []);
     }
 
-    /// <summary>The numbers the relay's own descriptors take, in order: never one the profile passes on as it is.</summary>
-    private static IEnumerable<int> Numbers(Profile profile)
+    /// <summary>
+    /// The numbers the launcher's own descriptors take, in order (the relay's, or bwrap's seccomp
+    /// filter without the relay): never one the profile passes on as it is.
+    /// </summary>
+    public static IEnumerable<int> Numbers(Profile profile)
     {
         for (int fd = FirstDescriptor; fd <= ProcessImage.LastPassed; fd++)
         {
@@ -83,20 +91,6 @@ public static class RelayLauncher
     }
 
     /// <summary>The daemon's arguments, each followed by a NUL, in a sealed anonymous file.</summary>
-    private static SafeFileHandle ArgumentsFile(IReadOnlyList<byte[]> daemon)
-    {
-        ProcessImage.Check(Libc.MemfdCreate("sandboxer-daemon-args", out int fd), "cannot create the daemon's argument file");
-        var handle = new SafeFileHandle(fd, ownsHandle: true);
-        long offset = 0;
-        byte[] nul = [0];
-        foreach (var arg in daemon)
-        {
-            RandomAccess.Write(handle, arg, offset);
-            offset += arg.Length;
-            RandomAccess.Write(handle, nul, offset);
-            offset++;
-        }
-        ProcessImage.Check(Libc.SealAll(fd), "cannot seal the daemon's argument file");
-        return handle;
-    }
+    private static SafeFileHandle ArgumentsFile(IReadOnlyList<byte[]> daemon) =>
+        SealedFile.Create("sandboxer-daemon-args", SealedFile.NulTerminated(daemon));
 }

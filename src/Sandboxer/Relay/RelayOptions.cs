@@ -5,7 +5,7 @@ namespace Sandboxer.Relay;
 /// <summary>
 /// The relay's own command line, `relay --signal N --timeout N --lock-fd N [--args-fd N]
 /// [--argv0 TEXT] [--bind-ports P,P|none] [--connect-ports P,P|none] [--network-best-effort]
-/// [--ready-fd N] [--notify-fd N] -- [DAEMON ARGS...]`: written by the composer, read by the relay, one list
+/// [--ready-fd N] [--notify-fd N] [--confine-fd N] -- [DAEMON ARGS...]`: written by the composer, read by the relay, one list
 /// of names for both.
 /// </summary>
 /// <param name="Signal">What a stop sends the daemon.</param>
@@ -16,8 +16,9 @@ namespace Sandboxer.Relay;
 /// <param name="Network">The TCP ports the daemon is held to ([network]), when any direction is restricted.</param>
 /// <param name="ReadyFd">The supervisor's readiness descriptor ([ready] notify = "fd:N"), the one the daemon gets.</param>
 /// <param name="NotifyFd">A socket connected to the supervisor's NOTIFY_SOCKET ([ready] notify = "socket"), kept from the daemon.</param>
+/// <param name="ConfineFd">Limits and a seccomp filter for the daemon: it is started through `sandboxer confine`.</param>
 public sealed record RelayOptions(int Signal, int Timeout, int LockFd, int? ArgumentsFd = null, string? Argv0 = null, Landlock.NetworkRules? Network = null,
-    int? ReadyFd = null, int? NotifyFd = null)
+    int? ReadyFd = null, int? NotifyFd = null, int? ConfineFd = null)
 {
     public const string Command = "relay";
 
@@ -41,6 +42,8 @@ public sealed record RelayOptions(int Signal, int Timeout, int LockFd, int? Argu
             args.AddRange(["--ready-fd", Number(ready)]);
         if (NotifyFd is int notify)
             args.AddRange(["--notify-fd", Number(notify)]);
+        if (ConfineFd is int confine)
+            args.AddRange(["--confine-fd", Number(confine)]);
         args.Add("--");
         return args;
     }
@@ -49,7 +52,7 @@ public sealed record RelayOptions(int Signal, int Timeout, int LockFd, int? Argu
     public static (RelayOptions Options, int FirstDaemonArg) Parse(IReadOnlyList<string> args, int first)
     {
         int signal = 0, timeout = 0, lockFd = -1;
-        int? argumentsFd = null, readyFd = null, notifyFd = null;
+        int? argumentsFd = null, readyFd = null, notifyFd = null, confineFd = null;
         string? argv0 = null;
         IReadOnlyList<int>? bindPorts = null, connectPorts = null;
         bool bestEffort = false;
@@ -76,6 +79,9 @@ public sealed record RelayOptions(int Signal, int Timeout, int LockFd, int? Argu
                 case "--notify-fd":
                     notifyFd = ReadNumber(args, ++i);
                     break;
+                case "--confine-fd":
+                    confineFd = ReadNumber(args, ++i);
+                    break;
                 case "--argv0":
                     argv0 = ++i < args.Count ? args[i] : throw Incomplete();
                     break;
@@ -94,12 +100,12 @@ public sealed record RelayOptions(int Signal, int Timeout, int LockFd, int? Argu
         }
         if (i >= args.Count || signal is <= 0 or > 64 || lockFd < 0)
             throw Incomplete();
-        int?[] descriptors = [lockFd, argumentsFd, readyFd, notifyFd];
+        int?[] descriptors = [lockFd, argumentsFd, readyFd, notifyFd, confineFd];
         var given = descriptors.OfType<int>().ToList();
         if (given.Distinct().Count() != given.Count)
             throw SandboxerException.Usage("relay: each descriptor needs a number of its own");
         var network = bindPorts is not null || connectPorts is not null ? new Landlock.NetworkRules(bindPorts, connectPorts, bestEffort) : null;
-        return (new RelayOptions(signal, timeout, lockFd, argumentsFd, argv0, network, readyFd, notifyFd), i + 1);
+        return (new RelayOptions(signal, timeout, lockFd, argumentsFd, argv0, network, readyFd, notifyFd, confineFd), i + 1);
     }
 
     private static SandboxerException Incomplete() =>

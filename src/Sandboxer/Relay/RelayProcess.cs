@@ -61,7 +61,9 @@ public static class RelayProcess
         Landlock.NetworkEnforcement.Restrict(options.Network);
         lock (Gate)
         {
-            int error = ProcessImage.Spawn(daemon[0], argv, Environment(notify is not null), out daemonPid);
+            var environment = Environment(notify is not null);
+            int error = options.ConfineFd is int confine ? Confinement.ConfineStep.Spawn(confine, daemon[0], argv, environment, options.ReadyFd, out daemonPid)
+                : ProcessImage.Spawn(daemon[0], argv, environment, out daemonPid);
             if (error != 0)
                 throw ProcessImage.ExecFailed(daemon[0], error);
             if (stopping)

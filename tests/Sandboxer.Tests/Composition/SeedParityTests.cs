@@ -19,7 +19,11 @@ public sealed class SeedParityTests : IDisposable
         ["--unshare-all"] = 0, ["--clearenv"] = 0, ["--new-session"] = 0, ["--die-with-parent"] = 0, ["--share-net"] = 0,
         ["--cap-drop"] = 1, ["--hostname"] = 1, ["--dev"] = 1, ["--tmpfs"] = 1,
         ["--ro-bind"] = 2, ["--bind"] = 2, ["--symlink"] = 2,
+        ["--unshare-user"] = 0, ["--disable-userns"] = 0, ["--seccomp"] = 1,
     };
+
+    /// <summary>What the shipped defaults add to the scripts: no nested user namespace, and the seccomp filter (from descriptor 3).</summary>
+    private static readonly string[] Hardening = ["--unshare-user", "--disable-userns", "--seccomp 3"];
     private static readonly string[] Mounts = ["--dev", "--tmpfs", "--ro-bind", "--bind", "--symlink"];
 
     private readonly ProfileDirectory profiles = new();
@@ -46,7 +50,7 @@ public sealed class SeedParityTests : IDisposable
         var seed = Units(RunSeed(service, callerArgs));
         var ours = Units(RunShipped(service, callerArgs));
 
-        Assert.Equal(seed.Options.Order(), ours.Options.Order());
+        Assert.Equal(seed.Options.Concat(Hardening).Order(), ours.Options.Order());
         Assert.Equal(seed.Mounts, ours.Mounts);
         Assert.Equal(seed.Command, ours.Command);
     }

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Sandboxer.Tests.Support;
 
 namespace Sandboxer.Tests.EndToEnd;
@@ -13,6 +12,4 @@ public sealed class Arm64StopRelayTests : StopRelayTests
     public Arm64StopRelayTests() : base(Published.Arm64Binary)
     {
     }
-
-    protected override bool RelayWordsExecFailures => RuntimeInformation.OSArchitecture == Architecture.Arm64;
 }

@@ -53,6 +53,37 @@ public sealed class Arm64Tests
         Assert.Contains(" /run/sandboxer/lib/ld-linux-aarch64.so.1 --library-path /run/sandboxer/lib /run/sandboxer/relay relay --signal 15 --timeout 30 ", result.Output);
     }
 
+    /// <summary>
+    /// The shipped [seccomp], under the arm64 binary: applied natively, and refused by name under
+    /// qemu-user, which refuses every filter: a policy that cannot be applied stops the start.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Arm64_binary_applies_the_shipped_seccomp_policy_or_refuses_to_start_without_it(bool relay)
+    {
+        using var profiles = new ProfileDirectory(ProfileDirectory.ShippedDefaults, launcher: Published.Arm64Binary);
+        profiles.Write("filtered", $"""
+            command = "/bin/sh"
+            args = ["-c", "grep '^Seccomp:' /proc/self/status"]
+            [sandbox]
+            {DaemonMounts}
+            proc = "/proc"
+            [stop]
+            relay = {(relay ? "true" : "false")}
+            state = {Toml.Quote(profiles.State)}
+            """);
+        var result = Runner.Run(profiles.Link("filtered"), Array.Empty<string>(), profiles.Environment());
+        if (RuntimeInformation.OSArchitecture == Architecture.Arm64)
+        {
+            Assert.True(result.ExitCode == 0, result.ToString());
+            Assert.Equal("Seccomp:\t2\n", result.Output);
+            return;
+        }
+        Assert.Equal(78, result.ExitCode);
+        Assert.Equal("sandboxer: seccomp: this kernel cannot apply a seccomp filter (or an emulator refuses it); not starting without the profile's [seccomp]\n", result.Stderr);
+    }
+
     [Fact]
     public void Arm64_binary_is_an_aarch64_elf_executable()
     {
@@ -81,7 +112,7 @@ public sealed class Arm64Tests
         var host = Runner.Run(Published.Binary, args);
         Assert.True(arm64.ExitCode == 0, arm64.ToString());
         Assert.Equal(
-            Published.Bwrap + " --unshare-all --share-net --hostname host --clearenv --cap-drop ALL --new-session --die-with-parent " +
+            Published.Bwrap + " --unshare-all --unshare-user --share-net --disable-userns --hostname host --clearenv --cap-drop ALL --new-session --die-with-parent " +
             "--dev /dev --tmpfs /tmp --ro-bind /lib/ld-musl-aarch64.so.1 /lib/ld-musl-aarch64.so.1 --ro-bind /usr/lib /usr/lib " +
             "--ro-bind /usr/bin/monerod /usr/bin/monerod --ro-bind /etc/monero/monerod.conf /etc/monero/monerod.conf " +
             "--ro-bind /etc/resolv.conf /etc/resolv.conf --bind /var/log/monero/ /var/log/monero/ --bind /mnt/tank1/monerod /data " +

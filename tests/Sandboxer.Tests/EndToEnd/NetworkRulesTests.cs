@@ -69,13 +69,14 @@ public sealed class NetworkRulesTests : IDisposable
             "connect6 18080 ECONNREFUSED\nconnect6 18081 EACCES\nbind6 18082 0\nbind6 18083 EACCES\nudp 18081 0\n",
             tries: "connect6:18080 connect6:18081 bind6:18082 bind6:18083 udp:18081");
 
+    /// <summary>The shipped defaults' [seccomp] and [limits] add the confinement descriptor after the rules.</summary>
     [Fact]
     public void Show_prints_the_rules_the_relay_gets()
     {
         Profile("connect = [18081, 18080]\nbind = []\nbest-effort = true");
         var result = Runner.Run(profiles.Sandboxer, ["show", Name], profiles.Environment());
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Contains(" relay --signal 15 --timeout 30 --lock-fd 3 --bind-ports none --connect-ports 18080,18081 --network-best-effort -- ", result.Output);
+        Assert.Contains(" relay --signal 15 --timeout 30 --lock-fd 3 --bind-ports none --connect-ports 18080,18081 --network-best-effort --confine-fd 4 -- ", result.Output);
     }
 
     [Fact]

@@ -26,9 +26,11 @@ public class StopRelayTests : IDisposable
     }
 
     /// <summary>
-    /// Whether the relay learns why the daemon's exec failed. glibc's posix_spawn hears it from
-    /// the child through the memory vfork shares; qemu-user emulates vfork with a plain fork, so
-    /// an emulated relay sees only the child's 127 (python/cpython#131398, rust-lang/rust#90825).
+    /// Whether the exec failure is worded. The shipped [limits] have the relay start the daemon
+    /// through `sandboxer confine`, which words its own exec's failure, emulated or not. (Without
+    /// it glibc's posix_spawn hears the error from the child through the memory vfork shares;
+    /// qemu-user emulates vfork with a plain fork, so an emulated relay would see only the
+    /// child's 127: python/cpython#131398, rust-lang/rust#90825.)
     /// </summary>
     protected virtual bool RelayWordsExecFailures => true;
 

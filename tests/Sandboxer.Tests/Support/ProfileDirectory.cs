@@ -10,6 +10,30 @@ public sealed class ProfileDirectory : IDisposable
     public static string ShippedDefaults => File.ReadAllText(System.IO.Path.Combine(Published.RepositoryRoot, "profiles", "defaults.toml"))
         .Replace("/usr/bin/bwrap", Published.Bwrap);
 
+    /// <summary>The shipped defaults less one [section]: for what it alone does, or where it cannot apply.</summary>
+    public static string ShippedDefaultsWithout(string section)
+    {
+        var kept = new List<string>();
+        bool skipping = false;
+        foreach (var line in ShippedDefaults.Split('\n'))
+        {
+            if (line.StartsWith('['))
+                skipping = line.StartsWith($"[{section}]", StringComparison.Ordinal);
+            if (!skipping)
+                kept.Add(line);
+        }
+        return string.Join('\n', kept);
+    }
+
+    /// <summary>
+    /// The shipped defaults, less [seccomp] for the arm64 binary under qemu: qemu-user refuses
+    /// every seccomp filter (PR_SET_SECCOMP), so the launcher refuses the section there
+    /// (Arm64Tests checks that refusal), and the filter's aarch64 calls would be qemu's x86_64 ones.
+    /// </summary>
+    private static string DefaultsFor(string launcher) =>
+        System.Runtime.InteropServices.RuntimeInformation.OSArchitecture != System.Runtime.InteropServices.Architecture.Arm64
+            && launcher == System.Environment.GetEnvironmentVariable("SANDBOXER_ARM64_BIN") ? ShippedDefaultsWithout("seccomp") : ShippedDefaults;
+
     /// <summary>What /bin/sh needs on Debian and Alpine, read-only.</summary>
     public const string ShellMounts = """ro-bind-try = ["/usr", "/bin", "/lib", "/lib64", "/sbin"]""";
 
@@ -34,7 +58,7 @@ public sealed class ProfileDirectory : IDisposable
         Directory.CreateDirectory(Path, (UnixFileMode)Convert.ToInt32("755", 8));
         Directory.CreateDirectory(Bin, (UnixFileMode)Convert.ToInt32("755", 8));
         Directory.CreateDirectory(State, (UnixFileMode)Convert.ToInt32("755", 8));
-        Write("defaults", defaults ?? ShippedDefaults + $"\n[stop]\nstate = \"{State}\"\n");
+        Write("defaults", defaults ?? DefaultsFor(this.launcher) + $"\n[stop]\nstate = \"{State}\"\n");
     }
 
     public string Write(string name, string toml)

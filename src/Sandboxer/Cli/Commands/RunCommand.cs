@@ -37,14 +37,19 @@ public sealed class RunCommand : ICommand
         var (profile, daemon) = Load(context, options, logger);
         // Checked before waiting for the lock: a supervisor that passed nothing is told at once.
         var ready = Readiness.ReadyLauncher.Inherited(profile);
-        var relay = profile.Stop.Relay ? RelayLauncher.Prepare(profile, daemon) : null;
-        var argv = Composer.Compose(profile, daemon, relay);
+        var confinement = Confinement.Confinement.From(profile, forRun: true);
+        var relay = profile.Stop.Relay ? RelayLauncher.Prepare(profile, daemon, confinement) : null;
+        // Without the relay, bwrap installs the filter and the limits are set on bwrap itself.
+        int? seccompFd = relay is null && confinement.Filter is not null ? RelayLauncher.Numbers(profile).First() : null;
+        var argv = Composer.Compose(profile, daemon, relay, seccompFd);
         if (logger.IsEnabled(LogLevel.Debug))
             Log.Exec(logger, System.Text.Encoding.UTF8.GetString(ShellQuote.Line(argv)).TrimEnd('\n'));
         List<PassedDescriptor> passed = [.. relay?.Descriptors ?? []];
+        if (seccompFd is int filterFd)
+            passed.Add(new PassedDescriptor(confinement.FilterFile(), filterFd));
         if (ready is not null)
             passed.Add(ready);
-        ProcessImage.Replace(argv, passed);
+        ProcessImage.Replace(argv, passed, lastStep: relay is null ? confinement.ApplyLimits : null);
         return ExitCodes.Software; // not reached: Replace execs or throws
     }
 

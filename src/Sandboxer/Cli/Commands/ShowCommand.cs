@@ -14,9 +14,11 @@ public sealed class ShowCommand : ICommand
     {
         var options = RunCommand.Parse(context, Name);
         var (profile, daemon) = RunCommand.Load(context, options, context.CreateLogger());
-        var relay = profile.Stop.Relay ? RelayLauncher.Describe(profile, daemon) : null;
+        var confinement = Confinement.Confinement.From(profile, forRun: false);
+        var relay = profile.Stop.Relay ? RelayLauncher.Describe(profile, daemon, confinement) : null;
+        int? seccompFd = relay is null && confinement.Filter is not null ? RelayLauncher.Numbers(profile).First() : null;
         using var stdout = Console.OpenStandardOutput();
-        stdout.Write(ShellQuote.Line(Composer.Compose(profile, daemon, relay)));
+        stdout.Write(ShellQuote.Line(Composer.Compose(profile, daemon, relay, seccompFd)));
         return 0;
     }
 }
