@@ -33,7 +33,7 @@ for f in bwrap-defaults bwrap-monerod bwrap-navidrome; do
     sed "s|/usr/local/bin/bwrap-defaults|$work/seed/bwrap-defaults|" "$ROOT/tests/Sandboxer.Tests/Composition/Seed/$f" | as_root tee "$work/seed/$f" >/dev/null
 done
 as_root ln -s /bin/true "$work/bin/bwrap"
-for svc in monerod navidrome e2e e2e-relay m10 m500; do as_root ln -s "$bin" "$work/bin/bwrap-$svc"; done
+for svc in monerod navidrome e2e e2e-relay m10 m500 env2000 env20000; do as_root ln -s "$bin" "$work/bin/bwrap-$svc"; done
 
 # Scale: N mounts, half of them written before the tmpfs they sit on (so reordered).
 mounts() {
@@ -47,6 +47,13 @@ mounts() {
 }
 mounts 10 | as_root tee "$noop/m10.toml" >/dev/null
 mounts 500 | as_root tee "$noop/m500.toml" >/dev/null
+# Linear parsing: N keys in one table (setenv), each looked up as it is added.
+environment() {
+    printf 'command = "/bin/true"\n[sandbox.setenv]\n'
+    awk -v n="$1" 'BEGIN { for (i = 0; i < n; i++) printf "VARIABLE_%d = \"value %d\"\n", i, i }'
+}
+environment 2000 | as_root tee "$noop/env2000.toml" >/dev/null
+environment 20000 | as_root tee "$noop/env20000.toml" >/dev/null
 
 # real: the real bwrap running /bin/true in the defaults sandbox, plus what true needs.
 as_root install -m 644 "$ROOT/profiles/defaults.toml" "$real/"
@@ -89,6 +96,8 @@ SANDBOXER_PROFILE_DIR=$noop ratio monerod 1.0 1.3 "$work/bin/bwrap-monerod" "bus
 SANDBOXER_PROFILE_DIR=$noop ratio navidrome 1.0 1.3 "$work/bin/bwrap-navidrome" "busybox sh $work/seed/bwrap-navidrome"
 SANDBOXER_PROFILE_DIR=$real ratio e2e 1.1 1.1 "$work/bin/bwrap-e2e" "$direct" "$work/bin/bwrap-e2e-relay"
 SANDBOXER_PROFILE_DIR=$noop ratio scale 1.5 1.5 "$work/bin/bwrap-m500" "$work/bin/bwrap-m10"
+# Ten times the keys may cost at most twenty times the time (it cost 25 times when each key was a scan).
+SANDBOXER_PROFILE_DIR=$noop ratio keys 20 20 "$work/bin/bwrap-env20000" "$work/bin/bwrap-env2000"
 
 # Peak memory before the exec: ru_maxrss keeps the high-water mark of the image exec replaced.
 maxrss() { for _ in 1 2 3 4 5; do /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1; done | sort -n | tail -n 1; }

@@ -168,4 +168,36 @@ public class TomlTreeTests
         Assert.StartsWith(error, e.Message);
         Assert.Contains("invalid TOML: The maximum depth of 64", e.Message);
     }
+
+    /// <summary>
+    /// A table's keys are found through an index once it has more than a few: whichever key
+    /// comes back, at whatever position, the duplicate is still caught and its first line named.
+    /// </summary>
+    [Theory]
+    [InlineData(3, 0)]
+    [InlineData(8, 7)]
+    [InlineData(9, 8)]
+    [InlineData(9, 0)]
+    [InlineData(2000, 1234)]
+    [InlineData(2000, 1999)]
+    public void A_key_defined_twice_is_found_in_a_table_of_any_size(int keys, int repeated)
+    {
+        var text = new System.Text.StringBuilder("[sandbox.setenv]\n");
+        for (int i = 0; i < keys; i++)
+            text.Append($"V{i} = \"{i}\"\n");
+        text.Append($"V{repeated} = \"again\"\n");
+        Rejected(text.ToString(), $"{keys + 3}:1: sandbox.setenv.V{repeated}: key defined twice (first at line {repeated + 3})");
+    }
+
+    [Fact]
+    public void A_large_table_keeps_its_keys_in_written_order()
+    {
+        var text = new System.Text.StringBuilder("x = { ");
+        for (int i = 500; i > 0; i--)
+            text.Append($"k{i} = {i}, ");
+        text.Append("last = 0 }\n");
+        var table = Assert.Single(TomlTree.Parse(text.ToString(), "f.toml").Entries).Value;
+        Assert.Equal([.. Enumerable.Range(1, 500).Reverse().Select(i => $"k{i}"), "last"], table.Entries.Select(e => e.Key));
+        Assert.Equal(Enumerable.Range(0, 501).Select(i => 500L - i), table.Entries.Select(e => e.Value.Integer));
+    }
 }
