@@ -72,7 +72,13 @@ echo "==== sid: $("$ROOT/build/sid.sh" run bwrap --version), at $(elapsed)"
 run_suite sid "$ROOT/build/sid.sh" run dotnet test "$ROOT/Sandboxer.sln" -c Release --no-build --nologo \
     --logger "console;verbosity=normal" "$@"
 
+# A short fuzz of the profile loader (build/fuzz.sh; 10^6 executions there are a benchmark):
+# once, on the host, since it runs no bwrap or supervisor and so does not depend on the stack.
+echo "==== fuzz, at $(elapsed)"
+if "$ROOT/build/fuzz.sh" 20000 2>&1 | tee "$logs/fuzz"; then echo 0 >"$logs/fuzz.status"; else echo 1 >"$logs/fuzz.status"; fi
+
 status=0
+[ "$(cat "$logs/fuzz.status")" = 0 ] || status=1
 for name in host sid; do
     [ "$(cat "$logs/$name.status")" = 0 ] || status=1
 done

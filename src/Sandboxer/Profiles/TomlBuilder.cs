@@ -264,7 +264,16 @@ internal sealed class TomlBuilder(string text, string file)
         _lexer.Mode = mode;
         do
         {
-            if (!_lexer.MoveNext())
+            bool moved;
+            try
+            {
+                moved = _lexer.MoveNext();
+            }
+            catch (ArgumentOutOfRangeException) when (TomlTree.EndsInEscape(text))
+            {
+                throw TomlTree.EndedInEscape(text, file);
+            }
+            if (!moved)
             {
                 _token = new TomlToken(TokenKind.Eof, default, default);
                 return;

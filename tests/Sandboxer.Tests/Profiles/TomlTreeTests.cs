@@ -200,4 +200,17 @@ public class TomlTreeTests
         Assert.Equal([.. Enumerable.Range(1, 500).Reverse().Select(i => $"k{i}"), "last"], table.Entries.Select(e => e.Key));
         Assert.Equal(Enumerable.Range(0, 501).Select(i => 500L - i), table.Entries.Select(e => e.Value.Integer));
     }
+
+    /// <summary>Tomlyn's lexer throws ArgumentOutOfRangeException on these (build/fuzz.sh found them): a located profile error instead.</summary>
+    [Theory]
+    [InlineData("a = \"\\", "1:7")]
+    [InlineData("x = 1\nsandbox = \"\"\"val\\", "2:18")]
+    [InlineData("x = 1\n\"\\", "2:3")]
+    [InlineData("V  = \"\"\"\\", "1:10")]
+    public void A_text_that_ends_in_a_strings_backslash_is_a_located_error(string toml, string at)
+    {
+        var e = Assert.Throws<SandboxerException>(() => TomlTree.Parse(toml, "f.toml"));
+        Assert.Equal(ExitCodes.Config, e.ExitCode);
+        Assert.Equal($"f.toml:{at}: invalid TOML: the text ends inside an escape sequence", e.Message);
+    }
 }
