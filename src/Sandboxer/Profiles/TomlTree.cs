@@ -121,10 +121,19 @@ public static class TomlTree
 
     /// <summary>
     /// Tomlyn's lexer throws ArgumentOutOfRangeException, wording its own error, when the text
-    /// ends in a backslash inside a string or quoted key (build/fuzz.sh found it): the profile
-    /// error for that, at the end of the text.
+    /// ends inside an escape sequence of a string or quoted key ("\\", "\\u00", "\\U0000";
+    /// build/fuzz.sh found them): the profile error for that, at the end of the text.
     /// </summary>
-    internal static bool EndsInEscape(string text) => text.EndsWith('\\');
+    internal static bool EndsInEscape(string text)
+    {
+        int backslash = text.LastIndexOf('\\');
+        if (backslash < 0)
+            return false;
+        var rest = text.AsSpan(backslash + 1);
+        if (rest.Length > 0 && rest[0] is 'u' or 'U' or 'x')
+            rest = rest[1..];
+        return !rest.ContainsAnyExcept("0123456789abcdefABCDEF");
+    }
 
     internal static SandboxerException EndedInEscape(string text, string file)
     {

@@ -207,6 +207,8 @@ public class TomlTreeTests
     [InlineData("x = 1\nsandbox = \"\"\"val\\", "2:18")]
     [InlineData("x = 1\n\"\\", "2:3")]
     [InlineData("V  = \"\"\"\\", "1:10")]
+    [InlineData("a = \"\"\"val\\U000000", "1:19")]
+    [InlineData("a = \"val\\u", "1:11")]
     public void A_text_that_ends_in_a_strings_backslash_is_a_located_error(string toml, string at)
     {
         var e = Assert.Throws<SandboxerException>(() => TomlTree.Parse(toml, "f.toml"));
