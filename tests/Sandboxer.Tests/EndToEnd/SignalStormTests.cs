@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Sandboxer.Tests.Support;
+using Xunit.Abstractions;
 
 namespace Sandboxer.Tests.EndToEnd;
 
@@ -8,18 +9,24 @@ namespace Sandboxer.Tests.EndToEnd;
 /// signal`, while its daemon works: the relay neither crashes nor loses the stop, and passes
 /// each HUP on or lets it coalesce as the kernel coalesces a pending signal (never more HUPs
 /// than were sent, and none lost that was sent after the last was handled). Host run only,
-/// like <see cref="StormTests"/>: 10,000 starts of `sandboxer signal` take tens of seconds.
+/// like <see cref="StormTests"/>. Each `sandboxer signal` is a process start, profile load and
+/// /proc lookup: the suite sends $SANDBOXER_SIGNAL_FLOOD of them (2,000 by default, to keep CI
+/// in budget); BENCHMARKS.md has a run of 10,000.
 /// </summary>
 public sealed class SignalStormTests : IDisposable
 {
     private const int Flood = 10_000;
+    private static readonly int SignalFlood =
+        int.TryParse(Environment.GetEnvironmentVariable("SANDBOXER_SIGNAL_FLOOD"), out int n) && n >= 4 ? n : 2_000;
 
     private readonly ProfileDirectory profiles = new();
     private readonly string output;
     private readonly SupervisedService service;
+    private readonly ITestOutputHelper log;
 
-    public SignalStormTests()
+    public SignalStormTests(ITestOutputHelper log)
     {
+        this.log = log;
         output = Accounts.OwnedDirectory(Account.Service, Path.Combine(profiles.Root, "out"));
         // The daemon counts its HUPs (one line each) and keeps working between them.
         profiles.Write("flood", $"""
@@ -114,19 +121,21 @@ public sealed class SignalStormTests : IDisposable
     }
 
     [Fact]
-    public void Ten_thousand_hups_through_sandboxer_signal_are_passed_on_or_coalesced_and_the_stop_still_works()
+    public void A_flood_of_hups_through_sandboxer_signal_is_passed_on_or_coalesced_and_the_stop_still_works()
     {
         var (relay, daemon) = Start();
         int work = Work();
 
         // Four senders at once, as scripts that reload a service at the same moment would.
-        string loop = $"i=0; while [ $i -lt {Flood / 4} ]; do \"$0\" signal flood HUP || exit 1; i=$((i + 1)); done";
+        string loop = $"i=0; while [ $i -lt {SignalFlood / 4} ]; do \"$0\" signal flood HUP || exit 1; i=$((i + 1)); done";
         string script = $"for j in 1 2 3 4; do sh -c '{loop}' \"$0\" & eval p$j=$!; done; " +
             "s=0; for j in 1 2 3 4; do eval wait \\$p$j || s=1; done; exit $s";
-        var flood = Runner.Run("/bin/sh", ["-c", script, profiles.Sandboxer], profiles.Environment(), timeoutSeconds: 600);
+        var clock = Stopwatch.StartNew();
+        var flood = Runner.Run("/bin/sh", ["-c", script, profiles.Sandboxer], profiles.Environment(), timeoutSeconds: 1800);
         Assert.True(flood.ExitCode == 0, flood.ToString());
+        log.WriteLine($"{SignalFlood / 4 * 4} signals through sandboxer signal in {clock.Elapsed.TotalSeconds:F1} s");
 
-        AssertSurvived(relay, daemon, work, Flood);
+        AssertSurvived(relay, daemon, work, SignalFlood);
         AssertEachAcknowledged(() => Assert.Equal(0, Runner.Run(profiles.Sandboxer, ["signal", "flood", "HUP"], profiles.Environment()).ExitCode));
         AssertStopsCleanly(relay);
     }
