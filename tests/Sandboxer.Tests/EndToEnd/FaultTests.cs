@@ -41,39 +41,25 @@ public sealed class FaultTests : IDisposable
         return service;
     }
 
-    private string[] Journal() => File.Exists(Path.Combine(output, "journal")) ? File.ReadAllLines(Path.Combine(output, "journal")) : [];
-
-    private void WaitForJournal(params string[] expected) =>
-        Assert.True(Processes.WaitUntil(() => Journal().SequenceEqual(expected), 20),
-            $"the daemon's journal is [{string.Join(", ", Journal())}], not [{string.Join(", ", expected)}]");
-
-    private void AssertLockReleased(string name)
-    {
-        // flock(1) would create a missing lock as root, which the service's next start would refuse.
-        string lockFile = Path.Combine(profiles.State, name, "lock");
-        if (!File.Exists(lockFile))
-            return;
-        var flock = Runner.Run("flock", ["-n", lockFile, "true"]);
-        Assert.True(flock.ExitCode == 0, $"the relay's lock is still held: {flock}");
-    }
+    private Journal Journal => new(output);
 
     [Fact]
     public void Supervisor_killed_with_sigkill_takes_bwrap_with_it_and_the_daemon_is_stopped_gracefully()
     {
         var service = Daemon("orphaned", stopSeconds: 1);
         service.Start();
-        WaitForJournal("started");
+        Journal.WaitFor("started");
         var sandbox = service.Sandbox();
 
         Runner.Run("kill", ["-KILL", service.SupervisorPid!.Value.ToString()]);
 
         // bwrap runs with --die-with-parent; its death is the relay's cue to stop the daemon.
-        WaitForJournal("started", "stopping", "stopped");
+        Journal.WaitFor("started", "stopping", "stopped");
         Processes.AssertAllGone(sandbox, "after the supervisor was killed");
-        AssertLockReleased("orphaned");
+        profiles.AssertLockReleased("orphaned");
         // A new supervisor starts the service again at once.
         service.Start();
-        WaitForJournal("started", "stopping", "stopped", "started");
+        Journal.WaitFor("started", "stopping", "stopped", "started");
     }
 
     [Fact]
@@ -81,20 +67,19 @@ public sealed class FaultTests : IDisposable
     {
         var service = Daemon("dying", stopSeconds: 20, stop: "[stop]\ntimeout = 60");
         service.Start();
-        WaitForJournal("started");
+        Journal.WaitFor("started");
         var sandbox = service.Sandbox();
-        var relay = sandbox.Single(p => p.ParentPid == service.ChildPid);
-        var daemon = sandbox.Single(p => p.ParentPid == relay.Pid);
+        var (_, daemon) = service.RelayAndDaemon();
 
         service.Stop();
-        WaitForJournal("started", "stopping");
+        Journal.WaitFor("started", "stopping");
         // Killed from outside in the middle of its 20 s shutdown, with 60 s left on the relay's clock.
         Runner.Run("kill", ["-KILL", daemon.Pid.ToString()]);
 
         Processes.AssertAllGone(sandbox, "after the daemon died during its stop", timeoutSeconds: 10);
-        AssertLockReleased("dying");
+        profiles.AssertLockReleased("dying");
         service.Start();
-        WaitForJournal("started", "stopping", "started");
+        Journal.WaitFor("started", "stopping", "started");
     }
 
     [Fact]
@@ -115,11 +100,11 @@ public sealed class FaultTests : IDisposable
         start.WaitForExit();
 
         Processes.AssertAllGone(tree, "after bwrap was killed", timeoutSeconds: 10);
-        AssertLockReleased("cut");
+        profiles.AssertLockReleased("cut");
         // Killed before the daemon ran, nothing was journaled; after, the relay stopped it gracefully.
-        var before = Journal();
+        var before = Journal.Lines();
         Assert.True(before.Length == 0 || before.SequenceEqual(["started", "stopping", "stopped"]), $"journal after the kill: [{string.Join(", ", before)}]");
         service.Start();
-        WaitForJournal([.. before, "started"]);
+        Journal.WaitFor([.. before, "started"]);
     }
 }

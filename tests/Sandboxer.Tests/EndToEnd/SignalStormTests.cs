@@ -45,19 +45,17 @@ public sealed class SignalStormTests : IDisposable
         profiles.Dispose();
     }
 
-    private string[] Journal() => File.Exists(Path.Combine(output, "journal")) ? File.ReadAllLines(Path.Combine(output, "journal")) : [];
+    private Journal Journal => new(output);
 
-    private int Hups() => Journal().Count(l => l == "hup");
+    private int Hups() => Journal.Count("hup");
 
     private int Work() => int.TryParse(File.ReadAllText(Path.Combine(output, "work")).Trim(), out int n) ? n : 0;
 
     private (ProcessInfo Relay, ProcessInfo Daemon) Start()
     {
         service.Start();
-        Assert.True(Processes.WaitUntil(() => Journal().Contains("started"), 15), "the daemon did not start: " + service.ReadLog());
-        var relay = Processes.Descendants(service.ChildPid!.Value).First(p => p.ParentPid == service.ChildPid);
-        var daemon = Processes.Descendants(relay.Pid).First(p => p.ParentPid == relay.Pid);
-        return (relay, daemon);
+        Journal.WaitForCount("started", 1, 15);
+        return service.RelayAndDaemon();
     }
 
     /// <summary>After a flood: all still runs, the daemon worked on, and got between 1 and <paramref name="sent"/> HUPs.</summary>
@@ -87,7 +85,7 @@ public sealed class SignalStormTests : IDisposable
     {
         var sandbox = service.Sandbox();
         service.Stop();
-        Assert.True(Processes.WaitUntil(() => Journal().Contains("stopped"), 15), "the stop was lost: " + string.Join(", ", Journal().Distinct()));
+        Assert.True(Processes.WaitUntil(() => Journal.Count("stopped") == 1, 15), "the stop was lost: " + string.Join(", ", Journal.Lines().Distinct()));
         Processes.AssertAllGone(sandbox, "after the stop");
         if (flooding is not null)
         {

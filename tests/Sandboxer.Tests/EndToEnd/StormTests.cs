@@ -52,24 +52,9 @@ public sealed class StormTests : IDisposable
         return service;
     }
 
-    private string[] Journal(string name)
+    private void AssertStopped(string name)
     {
-        string file = Path.Combine(output, name);
-        return File.Exists(file) ? File.ReadAllLines(file) : [];
-    }
-
-    private int Count(string journal, string word) => Journal(journal).Count(line => line == word);
-
-    private void WaitFor(string journal, string word, int count, int timeoutSeconds = 30) =>
-        Assert.True(Processes.WaitUntil(() => Count(journal, word) >= count, timeoutSeconds),
-            $"{journal}: {count} times \"{word}\" expected, journal is [{string.Join(", ", Journal(journal))}]");
-
-    /// <summary>No relay holds the service's lock any more: flock(1) takes it at once, and `sandboxer signal` finds nothing running.</summary>
-    private void AssertLockReleased(string name)
-    {
-        string lockFile = Path.Combine(profiles.State, name, "lock");
-        var flock = Runner.Run("flock", ["-n", lockFile, "true"]);
-        Assert.True(flock.ExitCode == 0, $"{lockFile} is still locked: {flock}");
+        profiles.AssertLockReleased(name);
         var signal = Runner.Run(profiles.Sandboxer, ["signal", name, "HUP"], profiles.Environment());
         Assert.True(signal.ExitCode == 69, $"signal to a stopped {name}: {signal}");
     }
@@ -78,8 +63,9 @@ public sealed class StormTests : IDisposable
     public void Fifty_immediate_restarts_of_a_slow_stopping_daemon_never_overlap_and_leave_nothing()
     {
         var service = Daemon("storm", "journal", stopSeconds: 2);
+        var journal = new Journal(output);
         service.Start();
-        WaitFor("journal", "started", 1);
+        journal.WaitForCount("started", 1);
         var sandboxes = new List<ProcessInfo>(service.Sandbox());
         var supervisors = new List<ProcessInfo> { Processes.Read(service.SupervisorPid!.Value)! };
 
@@ -88,18 +74,18 @@ public sealed class StormTests : IDisposable
             service.Stop();
             service.StartSupervisor();
             // The next stop comes once this daemon runs: each of the 51 must start, and none early.
-            WaitFor("journal", "started", i + 1);
+            journal.WaitForCount("started", i + 1);
             sandboxes.AddRange(service.Sandbox());
             supervisors.Add(Processes.Read(service.SupervisorPid!.Value)!);
         }
         service.Stop();
-        WaitFor("journal", "stopped", Restarts + 1);
+        journal.WaitForCount("stopped", Restarts + 1);
 
         string[] expected = ["started", .. Enumerable.Repeat<string[]>(["stopping", "stopped", "started"], Restarts).SelectMany(x => x), "stopping", "stopped"];
-        Assert.Equal(expected, Journal("journal"));
+        Assert.Equal(expected, journal.Lines());
         Processes.AssertAllGone(sandboxes, "after the last stop");
         Processes.AssertAllGone(supervisors, "after the last stop");
-        AssertLockReleased("storm");
+        AssertStopped("storm");
     }
 
     [Fact]
@@ -109,20 +95,20 @@ public sealed class StormTests : IDisposable
 
         Parallel.ForEach(all, s => s.Service.Start());
         foreach (var (name, _) in all)
-            WaitFor(name, "started", 1);
+            new Journal(output, name).WaitForCount("started", 1);
         var sandboxes = all.SelectMany(s => s.Service.Sandbox()).ToList();
         var supervisors = all.Select(s => Processes.Read(s.Service.SupervisorPid!.Value)!).ToList();
 
         Parallel.ForEach(all, s => s.Service.Stop());
         foreach (var (name, _) in all)
-            WaitFor(name, "stopped", 1);
+            new Journal(output, name).WaitForCount("stopped", 1);
 
         Processes.AssertAllGone(sandboxes, "after all were stopped");
         Processes.AssertAllGone(supervisors, "after all were stopped");
         foreach (var (name, _) in all)
         {
-            Assert.Equal(["started", "stopping", "stopped"], Journal(name));
-            AssertLockReleased(name);
+            Assert.Equal(["started", "stopping", "stopped"], new Journal(output, name).Lines());
+            AssertStopped(name);
         }
     }
 }
