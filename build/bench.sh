@@ -20,7 +20,7 @@ as_root chmod 755 "$work"
 as_root mkdir -m 755 "$work/noop" "$work/real" "$work/bin" "$work/seed"
 # The relay's state root is root's alone; its directory for e2e-relay belongs to whoever runs the bench.
 as_root install -d -m 755 "$work/state"
-as_root install -d -o "$(id -u)" -m 700 "$work/state/e2e-relay"
+as_root install -d -o "$(id -u)" -m 700 "$work/state/e2e-relay" "$work/state/idle"
 noop=$work/noop real=$work/real
 
 # noop: bwrap is /bin/true, so only the launcher's own work is timed.
@@ -33,7 +33,7 @@ for f in bwrap-defaults bwrap-monerod bwrap-navidrome; do
     sed "s|/usr/local/bin/bwrap-defaults|$work/seed/bwrap-defaults|" "$ROOT/tests/Sandboxer.Tests/Composition/Seed/$f" | as_root tee "$work/seed/$f" >/dev/null
 done
 as_root ln -s /bin/true "$work/bin/bwrap"
-for svc in monerod navidrome e2e e2e-relay m10 m500; do as_root ln -s "$bin" "$work/bin/bwrap-$svc"; done
+for svc in monerod navidrome e2e e2e-relay idle m10 m500 env2000 env20000; do as_root ln -s "$bin" "$work/bin/bwrap-$svc"; done
 
 # Scale: N mounts, half of them written before the tmpfs they sit on (so reordered).
 mounts() {
@@ -47,6 +47,13 @@ mounts() {
 }
 mounts 10 | as_root tee "$noop/m10.toml" >/dev/null
 mounts 500 | as_root tee "$noop/m500.toml" >/dev/null
+# Linear parsing: N keys in one table (setenv), each looked up as it is added.
+environment() {
+    printf 'command = "/bin/true"\n[sandbox.setenv]\n'
+    awk -v n="$1" 'BEGIN { for (i = 0; i < n; i++) printf "VARIABLE_%d = \"value %d\"\n", i, i }'
+}
+environment 2000 | as_root tee "$noop/env2000.toml" >/dev/null
+environment 20000 | as_root tee "$noop/env20000.toml" >/dev/null
 
 # real: the real bwrap running /bin/true in the defaults sandbox, plus what true needs.
 as_root install -m 644 "$ROOT/profiles/defaults.toml" "$real/"
@@ -56,6 +63,7 @@ as_root sed -i "s|^bwrap = .*|bwrap = \"$bwrap\"|" "$real/defaults.toml"
 e2e='command = "/bin/true"\n[sandbox]\nro-bind-try = ["/usr", "/bin", "/lib", "/lib64"]\n'
 printf "$e2e"'[stop]\nrelay = false\n' | as_root tee "$real/e2e.toml" >/dev/null
 printf "$e2e"'[stop]\nstate = "%s/state"\n' "$work" | as_root tee "$real/e2e-relay.toml" >/dev/null
+printf 'command = "/bin/sleep"\nargs = ["1000"]\n[sandbox]\nro-bind-try = ["/usr", "/bin", "/lib", "/lib64"]\n[stop]\nstate = "%s/state"\n' "$work" | as_root tee "$real/idle.toml" >/dev/null
 direct=$("$bin" --profile-dir "$real" show e2e)
 
 # The floor: an empty program with sandboxer's runtime settings (src/Sandboxer/Runtime.props).
@@ -89,6 +97,8 @@ SANDBOXER_PROFILE_DIR=$noop ratio monerod 1.0 1.3 "$work/bin/bwrap-monerod" "bus
 SANDBOXER_PROFILE_DIR=$noop ratio navidrome 1.0 1.3 "$work/bin/bwrap-navidrome" "busybox sh $work/seed/bwrap-navidrome"
 SANDBOXER_PROFILE_DIR=$real ratio e2e 1.1 1.1 "$work/bin/bwrap-e2e" "$direct" "$work/bin/bwrap-e2e-relay"
 SANDBOXER_PROFILE_DIR=$noop ratio scale 1.5 1.5 "$work/bin/bwrap-m500" "$work/bin/bwrap-m10"
+# Ten times the keys may cost at most twenty times the time (it cost 25 times when each key was a scan).
+SANDBOXER_PROFILE_DIR=$noop ratio keys 20 20 "$work/bin/bwrap-env20000" "$work/bin/bwrap-env2000"
 
 # The seccomp compiler on the default policy (@system-service), in process: goal < 0.2 ms.
 dotnet publish "$ROOT/build/bench/seccomp/seccomp.csproj" -c Release -r "$rid" -o "$work/seccomp" --nologo -v quiet >&2
@@ -98,6 +108,15 @@ awk '{ for (i = 1; i < NF; i++) if ($i == "median") m = $(i + 1) } END { printf 
 # Peak memory before the exec: ru_maxrss keeps the high-water mark of the image exec replaced.
 maxrss() { for _ in 1 2 3 4 5; do /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1; done | sort -n | tail -n 1; }
 echo "max RSS   launcher $(SANDBOXER_PROFILE_DIR=$noop maxrss "$work/bin/bwrap-monerod") KiB, empty NativeAOT program $(maxrss "$work/floor/floor") KiB, script $(maxrss busybox sh "$work/seed/bwrap-monerod") KiB, /bin/true $(maxrss /bin/true) KiB"
+# The relay's memory over a service's life, beside tini's running the same daemon: PSS (its
+# share of what it maps) and private dirty (what it alone costs), once the daemon is idle.
+memory() { awk '/^Pss:/ { p = $2 } /^Private_Dirty:/ { d = $2 } END { printf "PSS %d KiB, private dirty %d KiB", p, d }' "/proc/$1/smaps_rollup"; }
+SANDBOXER_PROFILE_DIR=$real "$work/bin/bwrap-idle" & sandbox=$!
+tini -s -- /bin/sleep 1000 & tini=$!
+sleep 3
+relay=$(pgrep -P "$sandbox" | head -n 1)
+echo "relay     $(memory "$relay") ($(ls "/proc/$relay/task" | wc -l) threads); tini $(memory "$tini"), $(tini --version)"
+kill "$sandbox" "$tini"; wait "$sandbox" "$tini" 2>/dev/null || true
 for f in "$ROOT"/artifacts/*/sandboxer; do
     size=$(wc -c < "$f")
     target=$(basename "$(dirname "$f")")

@@ -26,6 +26,10 @@ ALPINE_TEST="$ALPINE_TEST strace"
 DEBIAN_TEST="$DEBIAN_TEST debootstrap"
 ALPINE_TEST="$ALPINE_TEST debootstrap"
 
+# The fuzzer (build/fuzz.sh) runs on AFL++; tini is the relay's yardstick in build/bench.sh.
+DEBIAN_TEST="$DEBIAN_TEST afl++ tini"
+ALPINE_TEST="$ALPINE_TEST afl++ tini"
+
 case "${1:-test}" in
     demo) debian=$DEBIAN_DEMO alpine=$ALPINE_DEMO ;;
     test) debian=$DEBIAN_TEST alpine=$ALPINE_TEST ;;

@@ -82,9 +82,13 @@ public sealed class SandboxSection : IProfileSection
 
         if (profile.Lists.TryGetValue("cap-add", out var added) && profile.Lists.TryGetValue("cap-drop", out var dropped))
         {
+            // A set, not a scan per capability: a list may repeat a name thousands of times.
+            var droppedNames = new HashSet<string>(dropped.Count);
+            foreach (var cap in dropped)
+                droppedNames.Add(cap.Value);
             foreach (var cap in added)
             {
-                if (dropped.Exists(d => d.Value == cap.Value))
+                if (droppedNames.Contains(cap.Value))
                     throw Error(cap.Location, "sandbox.cap-add", $"{cap.Value} is also dropped: a capability is either added or dropped");
             }
         }

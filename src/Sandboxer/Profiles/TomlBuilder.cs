@@ -120,14 +120,14 @@ internal sealed class TomlBuilder(string text, string file)
         string name = DottedKey(ref table, ref path, ref depth, at, Step.DottedPath);
         if (_token.Kind != TokenKind.Equal)
             throw Fail("`=` after the key");
-        if (Find(table, name) is { } existing)
+        if (table.Find(name) is { } existing)
             throw Refuse($"{at}: {Join(path, name)}: key defined twice (first at line {existing.KeyLocation.Line})");
         Next(TomlLexerMode.Value);
         if (inline) // Tomlyn takes a value on the next line inside { }, not outside
             SkipNewLines(TomlLexerMode.Value);
         // Only the keys inside a container need its dotted name: no string per scalar.
         string fullName = _token.Kind is TokenKind.OpenBracket or TokenKind.OpenBrace ? Join(path, name) : name;
-        table.Entries.Add(new TomlEntry(name, at, Value(fullName, depth, TomlLexerMode.Key)));
+        table.Add(new TomlEntry(name, at, Value(fullName, depth, TomlLexerMode.Key)));
     }
 
     /// <summary>The value at the current token; <paramref name="after"/> is how to read what follows it.</summary>
@@ -187,11 +187,11 @@ internal sealed class TomlBuilder(string text, string file)
     private (TomlNode, string) Open(TomlNode table, string name, Location at, string path, Step step)
     {
         string fullName = Join(path, name);
-        if (Find(table, name) is not { } existing)
+        if (table.Find(name) is not { } existing)
         {
             var origin = step switch { Step.HeaderPath => TableOrigin.Implied, Step.HeaderLast => TableOrigin.Header, _ => TableOrigin.Dotted };
             var created = NewTable(at, origin);
-            table.Entries.Add(new TomlEntry(name, at, created));
+            table.Add(new TomlEntry(name, at, created));
             return (created, fullName);
         }
         var node = existing.Value;
@@ -216,16 +216,6 @@ internal sealed class TomlBuilder(string text, string file)
 
     private TomlNode NewTable(Location at, TableOrigin origin) =>
         new() { Kind = TomlKind.Table, Location = at, Origin = origin, DefinedAt = at };
-
-    private static TomlEntry? Find(TomlNode table, string name)
-    {
-        foreach (var entry in table.Entries)
-        {
-            if (entry.Key == name)
-                return entry;
-        }
-        return null;
-    }
 
     /// <summary>One part of a key (bare or quoted); moves past it.</summary>
     private string KeyPart()
@@ -274,7 +264,16 @@ internal sealed class TomlBuilder(string text, string file)
         _lexer.Mode = mode;
         do
         {
-            if (!_lexer.MoveNext())
+            bool moved;
+            try
+            {
+                moved = _lexer.MoveNext();
+            }
+            catch (ArgumentOutOfRangeException) when (TomlTree.EndsInEscape(text))
+            {
+                throw TomlTree.EndedInEscape(text, file);
+            }
+            if (!moved)
             {
                 _token = new TomlToken(TokenKind.Eof, default, default);
                 return;

@@ -189,7 +189,7 @@ public sealed class CoreTests : IDisposable
     public void Missing_command_fails_with_exit_78()
     {
         string file = profiles.Write("nocommand", "[sandbox]\nshare-net = true\n");
-        AssertFails(Sandboxer("run", "nocommand"), 78, $"{file}: command: missing: a service's profile names the absolute path of its daemon");
+        AssertFails(Sandboxer("run", "nocommand"), 78, $"{file}:1:1: command: missing: a service's profile names the absolute path of its daemon");
     }
 
     [Fact]

@@ -92,7 +92,7 @@ public class ProfileReaderTests
     public void Missing_command_is_rejected_naming_the_services_file()
     {
         var e = Toml.Error("", "[sandbox]\nshare-net = true\n");
-        Assert.StartsWith("/etc/sandboxer/svc.toml: command: missing", e.Message);
+        Assert.StartsWith("/etc/sandboxer/svc.toml:1:1: command: missing", e.Message);
     }
 
     [Fact]

@@ -168,4 +168,51 @@ public class TomlTreeTests
         Assert.StartsWith(error, e.Message);
         Assert.Contains("invalid TOML: The maximum depth of 64", e.Message);
     }
+
+    /// <summary>
+    /// A table's keys are found through an index once it has more than a few: whichever key
+    /// comes back, at whatever position, the duplicate is still caught and its first line named.
+    /// </summary>
+    [Theory]
+    [InlineData(3, 0)]
+    [InlineData(8, 7)]
+    [InlineData(9, 8)]
+    [InlineData(9, 0)]
+    [InlineData(2000, 1234)]
+    [InlineData(2000, 1999)]
+    public void A_key_defined_twice_is_found_in_a_table_of_any_size(int keys, int repeated)
+    {
+        var text = new System.Text.StringBuilder("[sandbox.setenv]\n");
+        for (int i = 0; i < keys; i++)
+            text.Append($"V{i} = \"{i}\"\n");
+        text.Append($"V{repeated} = \"again\"\n");
+        Rejected(text.ToString(), $"{keys + 3}:1: sandbox.setenv.V{repeated}: key defined twice (first at line {repeated + 3})");
+    }
+
+    [Fact]
+    public void A_large_table_keeps_its_keys_in_written_order()
+    {
+        var text = new System.Text.StringBuilder("x = { ");
+        for (int i = 500; i > 0; i--)
+            text.Append($"k{i} = {i}, ");
+        text.Append("last = 0 }\n");
+        var table = Assert.Single(TomlTree.Parse(text.ToString(), "f.toml").Entries).Value;
+        Assert.Equal([.. Enumerable.Range(1, 500).Reverse().Select(i => $"k{i}"), "last"], table.Entries.Select(e => e.Key));
+        Assert.Equal(Enumerable.Range(0, 501).Select(i => 500L - i), table.Entries.Select(e => e.Value.Integer));
+    }
+
+    /// <summary>Tomlyn's lexer throws ArgumentOutOfRangeException on these (build/fuzz.sh found them): a located profile error instead.</summary>
+    [Theory]
+    [InlineData("a = \"\\", "1:7")]
+    [InlineData("x = 1\nsandbox = \"\"\"val\\", "2:18")]
+    [InlineData("x = 1\n\"\\", "2:3")]
+    [InlineData("V  = \"\"\"\\", "1:10")]
+    [InlineData("a = \"\"\"val\\U000000", "1:19")]
+    [InlineData("a = \"val\\u", "1:11")]
+    public void A_text_that_ends_in_a_strings_backslash_is_a_located_error(string toml, string at)
+    {
+        var e = Assert.Throws<SandboxerException>(() => TomlTree.Parse(toml, "f.toml"));
+        Assert.Equal(ExitCodes.Config, e.ExitCode);
+        Assert.Equal($"f.toml:{at}: invalid TOML: the text ends inside an escape sequence", e.Message);
+    }
 }

@@ -103,6 +103,19 @@ public sealed class ProfileDirectory : IDisposable
     /// <summary>What OpenRC's start_pre does with checkpath -d -o USER -m 0700: the service's state directory, the account's.</summary>
     public string PrepareState(string name, Account who) => Accounts.OwnedDirectory(who, System.IO.Path.Combine(State, name), "700");
 
+    /// <summary>
+    /// No relay holds the service's lock: flock(1) takes it at once. A missing lock is not held
+    /// (and flock would create it as root, which the service's next start would refuse).
+    /// </summary>
+    public void AssertLockReleased(string name)
+    {
+        string lockFile = System.IO.Path.Combine(State, name, "lock");
+        if (!File.Exists(lockFile))
+            return;
+        var flock = Runner.Run("flock", ["-n", lockFile, "true"]);
+        Assert.True(flock.ExitCode == 0, $"{lockFile} is still locked: {flock}");
+    }
+
     public Dictionary<string, string> Environment() => new() { ["SANDBOXER_PROFILE_DIR"] = Path };
 
     public void Dispose()

@@ -119,6 +119,14 @@ public sealed class SupervisedService : IDisposable
         return [Processes.Read(bwrap)!, .. Processes.Descendants(bwrap)];
     }
 
+    /// <summary>The relay (bwrap's child, the sandbox's PID 1) and the daemon it started.</summary>
+    public (ProcessInfo Relay, ProcessInfo Daemon) RelayAndDaemon()
+    {
+        var sandbox = Sandbox();
+        var relay = sandbox.Single(p => p.ParentPid == ChildPid);
+        return (relay, sandbox.First(p => p.ParentPid == relay.Pid));
+    }
+
     public string ReadLog() => File.Exists(Log) ? File.ReadAllText(Log) : "(no log)";
 
     private RunResult Supervise(IEnumerable<string> arguments)

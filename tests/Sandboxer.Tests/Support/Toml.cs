@@ -10,14 +10,8 @@ public static class Toml
     public const string Hub = "/etc/sandboxer/defaults.toml";
     public const string Spoke = "/etc/sandboxer/svc.toml";
 
-    public static Profile Load(string defaults, string service)
-    {
-        var profile = new Profile { Name = "svc" };
-        ProfileReader.Apply(profile, TomlTree.Parse(defaults, Hub), isHub: true);
-        ProfileReader.Apply(profile, TomlTree.Parse(service, Spoke), isHub: false);
-        ProfileStore.Validate(profile, Spoke);
-        return profile;
-    }
+    public static Profile Load(string defaults, string service) =>
+        ProfileStore.Load("svc", Encoding.UTF8.GetBytes(defaults), Hub, Encoding.UTF8.GetBytes(service), Spoke);
 
     public static List<string> Compose(string defaults, string service, params string[] callerArgs)
     {
