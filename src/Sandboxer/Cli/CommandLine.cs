@@ -17,7 +17,8 @@ public static class CommandLine
     public static readonly ICommand Run = new RunCommand();
 
     /// <summary>Every command, in the order --help lists them.</summary>
-    public static readonly ICommand[] Commands = [Run, new ShowCommand(), new SignalCommand(), new RelayCommand()];
+    public static readonly ICommand[] Commands = [Run, new ShowCommand(), new SignalCommand(), new RelayCommand(),
+        new ImportCommand()];
 
     public static Invocation Parse(string argv0, IReadOnlyList<string> args)
     {
@@ -108,8 +109,10 @@ public static class CommandLine
 
     private const string Footer = """
         Environment: SANDBOXER_LOG=error|warning|info|debug|trace logs to stderr.
-        Exit status: 64 usage, 69 not running, 75 previous instance still stopping, 77 permission
-        denied, 78 profile, 126 bwrap cannot run, 127 bwrap not found; otherwise the daemon's.
+        Exit status: 64 usage, 65 a script import cannot translate, 69 not running, 73 a file
+        already there (import, install write nothing), 75 previous instance still stopping,
+        77 permission denied, 78 profile, 126 bwrap cannot run, 127 bwrap not found; otherwise
+        the daemon's.
 
         """;
 }
