@@ -18,7 +18,7 @@ public static class CommandLine
 
     /// <summary>Every command, in the order --help lists them.</summary>
     public static readonly ICommand[] Commands = [Run, new ShowCommand(), new SignalCommand(), new RelayCommand(),
-        new ImportCommand()];
+        new ImportCommand(), new InstallCommand()];
 
     public static Invocation Parse(string argv0, IReadOnlyList<string> args)
     {
