@@ -21,6 +21,9 @@ DEBIAN_TEST="$DEBIAN_TEST musl-dev binutils qemu-user-static"
 ALPINE_TEST="$ALPINE_TEST musl-dev binutils"
 # The suites run again in a Debian unstable tree (build/sid.sh): debootstrap builds it.
 DEBIAN_TEST="$DEBIAN_TEST debootstrap"
+# Man pages (scdoc) and the packages: build/package.sh, checked with shellcheck.
+DEBIAN_TEST="$DEBIAN_TEST scdoc shellcheck"
+ALPINE_TEST="$ALPINE_TEST scdoc shellcheck"
 ALPINE_TEST="$ALPINE_TEST debootstrap"
 
 case "${1:-test}" in

@@ -111,8 +111,8 @@ public static class CommandLine
         Environment: SANDBOXER_LOG=error|warning|info|debug|trace logs to stderr.
         Exit status: 64 usage, 65 a script import cannot translate, 69 not running, 73 a file
         already there (import, install write nothing), 75 previous instance still stopping,
-        77 permission denied, 78 profile, 126 bwrap cannot run, 127 bwrap not found; otherwise
-        the daemon's.
+        77 permission denied, 78 profile, 70 internal error, 126 bwrap cannot run, 127 bwrap
+        not found; otherwise the daemon's. See sandboxer(1) and sandboxer.toml(5).
 
         """;
 }
