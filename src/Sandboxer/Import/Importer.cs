@@ -161,19 +161,53 @@ public static class Importer
             return inversion;
         if (!ours.Options.SequenceEqual(theirs.Options))
             return $"the profile would compose other options ({string.Join(' ', ours.Options.Except(theirs.Options).Concat(theirs.Options.Except(ours.Options)))})";
-        if (!ours.Mounts.SequenceEqual(theirs.Mounts))
-            return "the profile would make the mounts in another order (Sandboxer mounts a parent directory before what is mounted inside it, the hub's before the service's): "
-                + string.Join(", ", theirs.Mounts.Zip(ours.Mounts).Where(p => p.First != p.Second).Take(1).Select(p => $"the script has {p.First} where the profile has {p.Second}"));
+        if (MountOrderDiffers(ours.Mounts, theirs.Mounts) is { } order)
+            return "the profile would make the mounts in another order (Sandboxer mounts a parent directory before what is mounted inside it, the hub's before the service's): " + order;
         if (!ours.Command.SequenceEqual(theirs.Command))
             return "the profile would run another command line";
         return null;
     }
 
     /// <summary>
+    /// Null when both make the same mounts and every two of them on the same path or on a path and
+    /// one inside it come in the same order; mounts on unrelated paths may come in any order, as a
+    /// profile groups them by key.
+    /// </summary>
+    private static string? MountOrderDiffers(List<(string Unit, string Destination)> ours, List<(string Unit, string Destination)> theirs)
+    {
+        if (!ours.Select(m => m.Unit).Order(StringComparer.Ordinal).SequenceEqual(theirs.Select(m => m.Unit).Order(StringComparer.Ordinal)))
+            return "not the same mounts";
+        // Where each of the script's mounts is in the profile's order (the n-th of equal ones the n-th).
+        var used = new bool[ours.Count];
+        var at = new int[theirs.Count];
+        for (int i = 0; i < theirs.Count; i++)
+        {
+            at[i] = Enumerable.Range(0, ours.Count).First(j => !used[j] && ours[j].Unit == theirs[i].Unit);
+            used[at[i]] = true;
+        }
+        for (int i = 0; i < theirs.Count; i++)
+        {
+            for (int j = i + 1; j < theirs.Count; j++)
+            {
+                if (Related(theirs[i].Destination, theirs[j].Destination) && at[i] > at[j])
+                    return $"the script has {theirs[i].Unit} before {theirs[j].Unit}";
+            }
+        }
+        return null;
+    }
+
+    private static bool Related(string a, string b)
+    {
+        a = a.Length > 1 ? a.TrimEnd('/') : a;
+        b = b.Length > 1 ? b.TrimEnd('/') : b;
+        return a == b || a == "/" || b == "/" || a.StartsWith(b + "/", StringComparison.Ordinal) || b.StartsWith(a + "/", StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// bwrap's argv in the parts whose order matters: options as a sorted list (bwrap reads them in
     /// any order, but for the pairs below), mounts and path changes as written, then the command.
     /// </summary>
-    private sealed record Units(List<string> Options, List<string> Mounts, List<string> Command, string? Inversion)
+    private sealed record Units(List<string> Options, List<(string Unit, string Destination)> Mounts, List<string> Command, string? Inversion)
     {
         // bwrap reads these pairs in order; the composer always writes the first before the second.
         private static readonly (string First, string Then)[] Ordered =
@@ -183,7 +217,7 @@ public static class Importer
         {
             var options = new SortedSet<string>(StringComparer.Ordinal);
             var repeated = new List<string>();
-            var mounts = new List<string>();
+            var mounts = new List<(string, string)>();
             var modifiers = new List<string>();
             string? inversion = null;
             var seen = new List<string>();
@@ -207,7 +241,7 @@ public static class Importer
                 else if (spec.IsMount || spec.Shape is OptionShape.Remount or OptionShape.Chmod)
                 {
                     modifiers.Sort(StringComparer.Ordinal);
-                    mounts.Add(string.Join('\0', [.. modifiers, unit]).Replace('\0', ' '));
+                    mounts.Add((string.Join('\0', [.. modifiers, unit]).Replace('\0', ' '), argv[i - 1]));
                     modifiers.Clear();
                 }
                 else if (spec.Shape == OptionShape.Flag)

@@ -366,7 +366,7 @@ public sealed class ShellReader
                     continue;
                 }
                 if (c == '`')
-                    throw Refuse(Here, "`...`: command substitution runs a command while the script runs: import cannot know its output");
+                    throw Backquote();
                 if (c == '$')
                 {
                     Dollar(word, quoted: false);
@@ -404,7 +404,7 @@ public sealed class ShellReader
                     continue;
                 }
                 if (c == '`')
-                    throw Refuse(Here, "`...`: command substitution runs a command while the script runs: import cannot know its output");
+                    throw Backquote();
                 if (c == '$')
                 {
                     Dollar(word, quoted: true);
@@ -419,6 +419,8 @@ public sealed class ShellReader
                 throw Refuse(opened, "a double quote is never closed");
             pos++;
         }
+
+        private Refusal Backquote() => Refuse(Here, "`...`: command substitution runs a command while the script runs: import cannot know its output");
 
         private bool IsWordEnd(int at) => at >= text.Length || text[at] is ' ' or '\t' or '\n' or ';';
 

@@ -82,6 +82,13 @@ public class ImporterTests
     }
 
     [Fact]
+    public void Mounts_on_unrelated_paths_may_be_interleaved_in_the_script()
+    {
+        var plan = Plan(new() { ["/s/bwrap-svc"] = ". /s/bwrap-defaults\nexec bwrap $DEFAULTS --ro-bind /a /a --bind /b /b --ro-bind /c /c --bind /c/d /c/d /bin/d \"$@\"\n" });
+        Assert.Empty(plan.Errors);
+    }
+
+    [Fact]
     public void A_relative_command_and_a_file_that_runs_no_bwrap_are_findings()
     {
         var plan = Plan(new() { ["/s/bwrap-a"] = "exec bwrap --unshare-all monerod\n", ["/s/bwrap-b"] = "A=1\n" });
