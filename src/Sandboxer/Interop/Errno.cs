@@ -17,4 +17,5 @@ internal static class Errno
     public const int WouldBlock = 11;
     public const int Interrupted = 4;
     public const int NoSystemCall = 38;
+    public const int NotSupported = 95;
 }

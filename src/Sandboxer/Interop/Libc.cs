@@ -242,5 +242,8 @@ internal static unsafe partial class Libc
         public const long PidfdSendSignal = 424;
         public const long PidfdOpen = 434;
         public const long CloseRange = 436;
+        public const long LandlockCreateRuleset = 444;
+        public const long LandlockAddRule = 445;
+        public const long LandlockRestrictSelf = 446;
     }
 }

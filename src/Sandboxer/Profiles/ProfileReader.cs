@@ -9,7 +9,7 @@ namespace Sandboxer.Profiles;
 public static class ProfileReader
 {
     /// <summary>Every [table] a profile may have, each with its reader.</summary>
-    public static readonly IProfileSection[] Sections = [new SandboxSection(), new StopSection()];
+    public static readonly IProfileSection[] Sections = [new SandboxSection(), new StopSection(), new NetworkSection()];
 
     private static readonly string[] TopLevelKeys = ["bwrap", "command", "args"];
 

@@ -19,6 +19,7 @@ public static class RelayLauncher
 
     public static RelayPlan Prepare(Profile profile, IReadOnlyList<byte[]> daemon)
     {
+        Landlock.NetworkEnforcement.CheckKernel(profile.Network);
         uint user = Libc.GetEffectiveUserId();
         string dirPath = profile.Stop.StateDirectory(profile.Name);
         SafeFileHandle lockFile;
@@ -40,7 +41,9 @@ public static class RelayLauncher
         var (start, binds) = SelfImage.Layout();
         int? argumentsFd = RelayPlan.ArgumentsByFile(daemon) ? FirstDescriptor + 1 : null;
         string? argv0 = profile.Values.TryGetValue("argv0", out var value) ? value.Value : null;
-        var options = new RelayOptions(profile.Stop.Signal, profile.Stop.Timeout, FirstDescriptor, argumentsFd, argv0);
+        var network = profile.Network.Rules;
+        var options = new RelayOptions(profile.Stop.Signal, profile.Stop.Timeout, FirstDescriptor, argumentsFd, argv0,
+            Network: network.RestrictsAnything ? network : null);
         return new RelayPlan(start, binds, options, passed);
     }
 

@@ -51,6 +51,8 @@ public static class RelayProcess
             registrations.Add(PosixSignalRegistration.Create((PosixSignal)signal, Forward));
         ProcessImage.Check(Libc.SetParentDeathSignal(BwrapDied), "relay: cannot ask for a parent-death signal");
 
+        // Landlock holds this thread and what it starts, not the process: the spawn below runs on it.
+        Landlock.NetworkEnforcement.Restrict(options.Network);
         lock (Gate)
         {
             int error = ProcessImage.Spawn(daemon[0], argv, Environment(), out daemonPid);

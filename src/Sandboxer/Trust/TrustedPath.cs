@@ -222,6 +222,13 @@ public static class TrustedPath
                 throw SandboxerException.Config($"{where}: not trusted: owned by uid {opened.Uid}, not root");
             if ((opened.Mode & GroupOrOtherWrite) != 0)
                 throw SandboxerException.Config($"{where}: not trusted: writable by {Writers(opened.Mode)} (mode {Mode(opened.Mode)})");
+            // In a directory others may write (a sticky one), a second name for a root-owned file
+            // may be another user's hard link to any file of root's (where fs.protected_hardlinks
+            // is 0, as the kernel has it by default), chosen to stand in for a profile.
+            var (parentFd, parentPath) = directories[^1];
+            if (opened.Links != 1 && Libc.StatDescriptor(parentFd, out var parent) == 0 && (parent.Mode & GroupOrOtherWrite) != 0)
+                throw SandboxerException.Config($"{where}: not trusted: it has {opened.Links} names, and directory {parentPath} is writable by " +
+                    $"{Writers(parent.Mode)}, where another user could have made one of them: keep profiles in a directory only root may write");
             return ReadAll(handle, where);
         }
 

@@ -50,7 +50,7 @@ public class ManPageTests
     [Fact]
     public void Every_profile_key_is_in_the_format_page()
     {
-        var keys = BwrapOptions.All.Select(o => o.Name).Concat(["bwrap", "command", "args", "[sandbox]", "[stop]", "relay", "signal", "timeout", "wait", "state"]);
+        var keys = BwrapOptions.All.Select(o => o.Name).Concat(["bwrap", "command", "args", "[sandbox]", "[stop]", "relay", "signal", "timeout", "wait", "state", "[network]", "connect", "best-effort"]);
         foreach (var key in keys)
             Assert.Contains($"*{key}*", Format);
     }

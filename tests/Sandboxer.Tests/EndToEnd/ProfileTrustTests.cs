@@ -62,6 +62,35 @@ public sealed class ProfileTrustTests : IDisposable
     }
 
     [Fact]
+    public void A_hard_link_to_a_root_owned_file_in_a_sticky_profile_directory_is_refused()
+    {
+        // Where fs.protected_hardlinks is 0, any user can give a root-owned file a second name
+        // in a sticky directory; the link is made as root here, which leaves the same entry.
+        File.SetUnixFileMode(profiles.Path, (UnixFileMode)Convert.ToInt32("1777", 8));
+        string empty = Path.Combine(profiles.Root, "empty");
+        File.WriteAllText(empty, "");
+        string hub = Path.Combine(profiles.Path, "defaults.toml");
+        File.Delete(hub);
+        var link = Runner.Run("/bin/ln", [empty, hub]);
+        Assert.True(link.ExitCode == 0, link.ToString());
+
+        AssertRefused(Show(profiles.Path), $"{hub}: not trusted: it has 2 names, and directory {profiles.Path} is writable by group and others, " +
+            "where another user could have made one of them: keep profiles in a directory only root may write");
+    }
+
+    [Fact]
+    public void A_hard_link_in_a_directory_only_root_may_write_is_followed()
+    {
+        string copy = Path.Combine(profiles.Root, "demo-copy.toml");
+        var link = Runner.Run("/bin/ln", [Path.Combine(profiles.Path, "demo.toml"), copy]);
+        Assert.True(link.ExitCode == 0, link.ToString());
+
+        var result = Show(profiles.Path);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+    }
+
+    [Fact]
     public void A_profile_directory_reached_through_a_users_link_is_refused()
     {
         string userDir = Accounts.OwnedDirectory(Account.Other, Path.Combine(profiles.Root, "home"));
