@@ -24,6 +24,9 @@ DEBIAN_TEST="$DEBIAN_TEST strace"
 ALPINE_TEST="$ALPINE_TEST strace"
 # The suites run again in a Debian unstable tree (build/sid.sh): debootstrap builds it.
 DEBIAN_TEST="$DEBIAN_TEST debootstrap"
+# Man pages (scdoc) and the packages: build/package.sh, checked with shellcheck.
+DEBIAN_TEST="$DEBIAN_TEST scdoc shellcheck"
+ALPINE_TEST="$ALPINE_TEST scdoc shellcheck"
 ALPINE_TEST="$ALPINE_TEST debootstrap"
 
 # The fuzzer (build/fuzz.sh) runs on AFL++; tini is the relay's yardstick in build/bench.sh.

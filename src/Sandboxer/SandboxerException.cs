@@ -4,8 +4,10 @@ namespace Sandboxer;
 public static class ExitCodes
 {
     public const int Usage = 64;
+    public const int DataError = 65;
     public const int Unavailable = 69;
     public const int Software = 70;
+    public const int CannotCreate = 73;
     public const int TempFail = 75;
     public const int NoPermission = 77;
     public const int Config = 78;

@@ -18,7 +18,10 @@ public static class CommandLine
 
     /// <summary>Every command, in the order --help lists them.</summary>
     public static readonly ICommand[] Commands =
-        [Run, new ShowCommand(), new SignalCommand(), new CheckCommand(), new AuditCommand(), new TraceCommand(), new RelayCommand(), new ConfineCommand()];
+    [
+        Run, new ShowCommand(), new SignalCommand(), new CheckCommand(), new AuditCommand(), new TraceCommand(),
+        new ImportCommand(), new InstallCommand(), new RelayCommand(), new ConfineCommand(),
+    ];
 
     public static Invocation Parse(string argv0, IReadOnlyList<string> args)
     {
@@ -109,8 +112,10 @@ public static class CommandLine
 
     private const string Footer = """
         Environment: SANDBOXER_LOG=error|warning|info|debug|trace logs to stderr.
-        Exit status: 64 usage, 69 not running, 75 previous instance still stopping, 77 permission
-        denied, 78 profile, 126 bwrap cannot run, 127 bwrap not found; otherwise the daemon's.
+        Exit status: 64 usage, 65 a script import cannot translate, 69 not running, 73 a file
+        already there (import, install write nothing), 75 previous instance still stopping,
+        77 permission denied, 78 profile, 70 internal error, 126 bwrap cannot run, 127 bwrap
+        not found; otherwise the daemon's. See sandboxer(1) and sandboxer.toml(5).
 
         """;
 }

@@ -1,4 +1,3 @@
-using System.Text;
 using Sandboxer.Tests.Support;
 
 namespace Sandboxer.Tests.Composition;
@@ -11,8 +10,6 @@ namespace Sandboxer.Tests.Composition;
 /// </summary>
 public sealed class SeedParityTests : IDisposable
 {
-    private static readonly string SeedDirectory = Path.Combine(Published.RepositoryRoot, "tests", "Sandboxer.Tests", "Composition", "Seed");
-
     // The operands each option in the seed scripts takes; anything else fails the test.
     private static readonly Dictionary<string, int> Operands = new()
     {
@@ -27,17 +24,9 @@ public sealed class SeedParityTests : IDisposable
     private static readonly string[] Mounts = ["--dev", "--tmpfs", "--ro-bind", "--bind", "--symlink"];
 
     private readonly ProfileDirectory profiles = new();
-    private readonly string recorder;
-    private readonly string record;
+    private readonly SeedScripts seed;
 
-    public SeedParityTests()
-    {
-        recorder = Path.Combine(profiles.Root, "fakebin", "bwrap");
-        record = Path.Combine(profiles.Root, "argv");
-        Directory.CreateDirectory(Path.GetDirectoryName(recorder)!);
-        File.WriteAllText(recorder, $"#!/bin/sh\nfor a in \"$@\"; do printf '%s\\0' \"$a\"; done > '{record}'\n");
-        File.SetUnixFileMode(recorder, (UnixFileMode)Convert.ToInt32("755", 8));
-    }
+    public SeedParityTests() => seed = new SeedScripts(profiles.Root);
 
     public void Dispose() => profiles.Dispose();
 
@@ -47,47 +36,27 @@ public sealed class SeedParityTests : IDisposable
     public void Shipped_profile_gives_the_seed_scripts_bwrap_options_and_operands(string service)
     {
         string[] callerArgs = ["--non-interactive", "--data-dir", "/data"];
-        var seed = Units(RunSeed(service, callerArgs));
+        var script = Units(RunSeed(service, callerArgs));
         var ours = Units(RunShipped(service, callerArgs));
 
-        Assert.Equal(seed.Options.Concat(Hardening).Order(), ours.Options.Order());
-        Assert.Equal(seed.Mounts, ours.Mounts);
-        Assert.Equal(seed.Command, ours.Command);
+        Assert.Equal(script.Options.Concat(Hardening).Order(), ours.Options.Order());
+        Assert.Equal(script.Mounts, ours.Mounts);
+        Assert.Equal(script.Command, ours.Command);
     }
 
-    private List<string> RunSeed(string service, string[] callerArgs)
-    {
-        // The scripts source the hub from /usr/local/bin; point them at the copy, and find bwrap in PATH as they do.
-        string script = File.ReadAllText(Path.Combine(SeedDirectory, "bwrap-" + service))
-            .Replace("source /usr/local/bin/bwrap-defaults", ". " + Path.Combine(SeedDirectory, "bwrap-defaults"))
-            .Replace(". /usr/local/bin/bwrap-defaults", ". " + Path.Combine(SeedDirectory, "bwrap-defaults"));
-        string copy = Path.Combine(profiles.Root, "seed-" + service);
-        File.WriteAllText(copy, script);
-        var path = new Dictionary<string, string> { ["PATH"] = Path.GetDirectoryName(recorder) + ":/usr/bin:/bin" };
-        var result = Runner.Run("/bin/sh", [copy, .. callerArgs], path);
-        Assert.True(result.ExitCode == 0, result.ToString());
-        return Recorded();
-    }
+    private List<string> RunSeed(string service, string[] callerArgs) => seed.RunScript(seed.Copy(service), callerArgs);
 
     private List<string> RunShipped(string service, string[] callerArgs)
     {
         profiles.Write("defaults", File.ReadAllText(Path.Combine(Published.RepositoryRoot, "profiles", "defaults.toml"))
-            .Replace("bwrap = \"/usr/bin/bwrap\"", $"bwrap = \"{recorder}\""));
+            .Replace("bwrap = \"/usr/bin/bwrap\"", $"bwrap = \"{seed.Recorder}\""));
         // The scripts have no stop relay: compare with it turned off.
         profiles.Write(service, File.ReadAllText(Path.Combine(Published.RepositoryRoot, "profiles", service + ".toml")) + "\n[stop]\nrelay = false\n");
-        var result = Runner.Run(profiles.Link(service), callerArgs, profiles.Environment());
-        Assert.True(result.ExitCode == 0, result.ToString());
-        return Recorded();
+        return seed.RunLink(profiles.Link(service), callerArgs, profiles.Environment());
     }
 
-    private List<string> Recorded()
-    {
-        var argv = Sandboxer.Cli.RawArguments.Split(File.ReadAllBytes(record)).Select(Encoding.UTF8.GetString).ToList();
-        File.Delete(record);
-        return argv;
-    }
-
-    private static (List<string> Options, List<string> Mounts, List<string> Command) Units(List<string> argv)
+    /// <summary>bwrap's argv in units: options (a set to compare: bwrap reads them in any order), mounts, the command line.</summary>
+    public static (List<string> Options, List<string> Mounts, List<string> Command) Units(List<string> argv)
     {
         var options = new List<string>();
         var mounts = new List<string>();

@@ -1,0 +1,259 @@
+using System.Text;
+using Sandboxer.Composition;
+using Sandboxer.Profiles;
+
+namespace Sandboxer.Import;
+
+/// <summary>A profile import would write: its file name in the target directory and its text.</summary>
+public sealed record ImportedFile(string FileName, string Text);
+
+/// <summary>What import would write, what stops it (<see cref="Errors"/>: then nothing is written) and what it tells.</summary>
+public sealed record ImportPlan(List<ImportedFile> Files, List<Finding> Errors, List<Finding> Notes);
+
+/// <summary>
+/// Wrapper scripts to profiles: each script is read (<see cref="ShellReader"/>), its bwrap
+/// argv turned into keys (<see cref="ArgvReader"/>), and the profiles it gives are loaded and
+/// composed here, in memory, and compared with the script's own argv. A script whose profile
+/// would not compose the same sandbox is a finding, not a file.
+/// </summary>
+public static class Importer
+{
+    public const string ScriptPrefix = "bwrap-";
+
+    /// <param name="open">Reads a script or a file it sources.</param>
+    /// <param name="existingHub">defaults.toml already in the target directory: kept when every script composes the same with it.</param>
+    public static ImportPlan Plan(IReadOnlyList<string> scripts, Func<string, string> open, string? existingHub = null)
+    {
+        var errors = new List<Finding>();
+        var notes = new List<Finding>();
+        var read = new List<ShellScript>();
+        foreach (var path in scripts)
+        {
+            var (script, refused) = ShellReader.Read(path, open);
+            if (refused is not null)
+                errors.Add(refused);
+            else
+                read.Add(script!);
+        }
+        var sourced = read.SelectMany(s => s.Sourced).ToHashSet();
+
+        var files = new List<ImportedFile>();
+        var hubs = new List<(string Text, ShellScript From, List<string> Argv)>();
+        var spokes = new List<(string Name, string Text, ShellScript From, List<string> Argv)>();
+        foreach (var script in read)
+        {
+            if (script.Exec is null)
+            {
+                // bwrap-defaults, given with the wrappers by a glob such as /usr/local/bin/bwrap-*.
+                if (!sourced.Contains(script.Path))
+                    errors.Add(new Finding(new Origin(script.Path, 1), "runs no bwrap: neither a wrapper script nor a file one of them sources"));
+                continue;
+            }
+            string? name = ServiceName(script.Path, errors);
+            if (name is null)
+                continue;
+            if (spokes.Exists(s => s.Name == name))
+            {
+                errors.Add(new Finding(script.Exec.At, $"a second script for the service {name}"));
+                continue;
+            }
+            var hub = new ProfileDraft();
+            var spoke = new ProfileDraft();
+            var daemon = ArgvReader.Read(script.Exec.Args, script.Path, hub, spoke, errors);
+            if (daemon is null)
+                continue;
+
+            hub.Comment($"Imported by sandboxer import from {(script.Sourced.Count > 0 ? string.Join(", ", script.Sourced) : script.Path)}.");
+            foreach (var comment in script.Comments.Where(c => c.At.File != script.Path))
+                hub.Comment(comment.Text);
+            hub.Top("bwrap", ProfileDraft.String(Profile.DefaultBwrap));
+            if (script.Sourced.Count == 0)
+                notes.Add(new Finding(script.Exec.At, "sources no shared file: the options all go to the service's profile, and defaults.toml sets only bwrap"));
+
+            spoke.Comment($"Imported by sandboxer import from {script.Path}.");
+            foreach (var comment in script.Comments.Where(c => c.At.File == script.Path))
+                spoke.Comment(comment.Text);
+            string program = script.Exec.Program.Text;
+            if (program.StartsWith('/') && program != Profile.DefaultBwrap)
+                spoke.Top("bwrap", ProfileDraft.String(program));
+            else if (!program.StartsWith('/'))
+                notes.Add(new Finding(script.Exec.Program.At, $"the script finds {program} in PATH; Sandboxer runs {Profile.DefaultBwrap} (set bwrap to change it)"));
+            spoke.Top("command", ProfileDraft.String(daemon.Command));
+            if (daemon.Args.Count > 0)
+                spoke.Top("args", ProfileDraft.List(daemon.Args.Select(ProfileDraft.String).ToList()));
+            if (!script.Exec.PassesCallerArgs)
+                notes.Add(new Finding(script.Exec.At, $"the script drops its caller's arguments; {ScriptPrefix}{name} passes them to the daemon after args"));
+
+            var argv = script.Exec.Args.Select(w => w.Text).ToList();
+            hubs.Add((hub.Render(), script, argv));
+            spokes.Add((name, spoke.Render(), script, argv));
+        }
+
+        // One hub for all: scripts that share a policy must share the same one.
+        string? hubText = null;
+        if (hubs.Count > 0)
+        {
+            var (first, from, _) = hubs[0];
+            foreach (var (text, script, _) in hubs.Skip(1))
+            {
+                if (text != first)
+                    errors.Add(new Finding(script.Exec!.At, $"its shared options differ from {from.Path}'s, and all share one defaults.toml: import it on its own, with --into another directory"));
+            }
+            hubText = first;
+            if (existingHub is not null && spokes.TrueForAll(s => Verify(s.Name, existingHub, s.Text, s.Argv) is null))
+            {
+                notes.Add(new Finding(new Origin(ProfileStore.HubName + ".toml", 1), "already there, and gives every imported script the same sandbox: kept"));
+                hubText = existingHub;
+            }
+            else
+            {
+                files.Add(new ImportedFile(ProfileStore.HubName + ".toml", hubText));
+            }
+        }
+        foreach (var (name, text, script, argv) in spokes)
+        {
+            if (hubText is not null && Verify(name, hubText, text, argv) is { } why)
+                errors.Add(new Finding(script.Exec!.At, why));
+            files.Add(new ImportedFile(name + ".toml", text));
+        }
+        return new ImportPlan(files, errors, notes);
+    }
+
+    /// <summary>bwrap-NAME gives NAME; any other file name must itself be a profile name.</summary>
+    private static string? ServiceName(string path, List<Finding> errors)
+    {
+        string file = Path.GetFileName(path);
+        string name = file.StartsWith(ScriptPrefix, StringComparison.Ordinal) ? file[ScriptPrefix.Length..] : file;
+        try
+        {
+            return Cli.CommandLine.CheckName(name, file);
+        }
+        catch (SandboxerException e)
+        {
+            errors.Add(new Finding(new Origin(path, 1), e.Message));
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Loads the two texts as run would (without the relay, which the script did not have) and
+    /// compares the argv they compose with the script's: null when they are the same sandbox.
+    /// </summary>
+    public static string? Verify(string name, string hubText, string spokeText, IReadOnlyList<string> scriptArgv)
+    {
+        var profile = new Profile { Name = name };
+        string hubFile = ProfileStore.HubName + ".toml", spokeFile = name + ".toml";
+        List<string> composed;
+        try
+        {
+            ProfileReader.Apply(profile, TomlTree.Parse(hubText, hubFile), isHub: true);
+            ProfileReader.Apply(profile, TomlTree.Parse(spokeText, spokeFile), isHub: false);
+            ProfileStore.Validate(profile, spokeFile);
+            composed = Composer.Compose(profile, Composer.Daemon(profile, []), null).Skip(1).Select(Encoding.UTF8.GetString).ToList();
+        }
+        catch (SandboxerException e)
+        {
+            return "the profile it gives is refused: " + e.Message;
+        }
+        var ours = Units.Of(composed);
+        var theirs = Units.Of(scriptArgv);
+        if (theirs.Inversion is { } inversion)
+            return inversion;
+        if (!ours.Options.SequenceEqual(theirs.Options))
+            return $"the profile would compose other options ({string.Join(' ', ours.Options.Except(theirs.Options).Concat(theirs.Options.Except(ours.Options)))})";
+        if (MountOrderDiffers(ours.Mounts, theirs.Mounts) is { } order)
+            return "the profile would make the mounts in another order (Sandboxer mounts a parent directory before what is mounted inside it, the hub's before the service's): " + order;
+        if (!ours.Command.SequenceEqual(theirs.Command))
+            return "the profile would run another command line";
+        return null;
+    }
+
+    /// <summary>
+    /// Null when both make the same mounts and every two of them on the same path or on a path and
+    /// one inside it come in the same order; mounts on unrelated paths may come in any order, as a
+    /// profile groups them by key.
+    /// </summary>
+    private static string? MountOrderDiffers(List<(string Unit, string Destination)> ours, List<(string Unit, string Destination)> theirs)
+    {
+        if (!ours.Select(m => m.Unit).Order(StringComparer.Ordinal).SequenceEqual(theirs.Select(m => m.Unit).Order(StringComparer.Ordinal)))
+            return "not the same mounts";
+        // Where each of the script's mounts is in the profile's order (the n-th of equal ones the n-th).
+        var used = new bool[ours.Count];
+        var at = new int[theirs.Count];
+        for (int i = 0; i < theirs.Count; i++)
+        {
+            at[i] = Enumerable.Range(0, ours.Count).First(j => !used[j] && ours[j].Unit == theirs[i].Unit);
+            used[at[i]] = true;
+        }
+        for (int i = 0; i < theirs.Count; i++)
+        {
+            for (int j = i + 1; j < theirs.Count; j++)
+            {
+                if (Related(theirs[i].Destination, theirs[j].Destination) && at[i] > at[j])
+                    return $"the script has {theirs[i].Unit} before {theirs[j].Unit}";
+            }
+        }
+        return null;
+    }
+
+    private static bool Related(string a, string b)
+    {
+        a = a.Length > 1 ? a.TrimEnd('/') : a;
+        b = b.Length > 1 ? b.TrimEnd('/') : b;
+        return a == b || a == "/" || b == "/" || a.StartsWith(b + "/", StringComparison.Ordinal) || b.StartsWith(a + "/", StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// bwrap's argv in the parts whose order matters: options as a sorted list (bwrap reads them in
+    /// any order, but for the pairs below), mounts and path changes as written, then the command.
+    /// </summary>
+    private sealed record Units(List<string> Options, List<(string Unit, string Destination)> Mounts, List<string> Command, string? Inversion)
+    {
+        // bwrap reads these pairs in order; the composer always writes the first before the second.
+        private static readonly (string First, string Then)[] Ordered =
+            [("--unshare-all", "--share-net"), ("--clearenv", "--setenv"), ("--clearenv", "--unsetenv"), ("--cap-drop", "--cap-add")];
+
+        public static Units Of(IReadOnlyList<string> argv)
+        {
+            var options = new SortedSet<string>(StringComparer.Ordinal);
+            var repeated = new List<string>();
+            var mounts = new List<(string, string)>();
+            var modifiers = new List<string>();
+            string? inversion = null;
+            var seen = new List<string>();
+            int i = 0;
+            while (i < argv.Count && argv[i].StartsWith("--", StringComparison.Ordinal) && argv[i] != "--")
+            {
+                string option = argv[i];
+                string name = option[2..];
+                var spec = BwrapOptions.Find(name);
+                int arity = spec is null ? 1 : ArgvReader.Arity(spec);
+                string unit = string.Join('\0', argv.Skip(i).Take(arity + 1));
+                i += arity + 1;
+                foreach (var (first, then) in Ordered)
+                {
+                    if (option == first && seen.Contains(then))
+                        inversion ??= $"the script gives {then} before {first}, which bwrap reads differently; Sandboxer always puts {first} first: move it in the script and import again";
+                }
+                seen.Add(option);
+                if (spec is null)
+                    modifiers.Add(unit);
+                else if (spec.IsMount || spec.Shape is OptionShape.Remount or OptionShape.Chmod)
+                {
+                    modifiers.Sort(StringComparer.Ordinal);
+                    mounts.Add((string.Join('\0', [.. modifiers, unit]).Replace('\0', ' '), argv[i - 1]));
+                    modifiers.Clear();
+                }
+                else if (spec.Shape == OptionShape.Flag)
+                    options.Add(unit);
+                else
+                    repeated.Add(unit.Replace('\0', ' '));
+            }
+            if (i < argv.Count && argv[i] == "--")
+                i++;
+            repeated.AddRange(options);
+            repeated.Sort(StringComparer.Ordinal);
+            return new Units(repeated, mounts, argv.Skip(i).ToList(), inversion);
+        }
+    }
+}
