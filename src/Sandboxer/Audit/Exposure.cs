@@ -22,10 +22,10 @@ public sealed record ExposureReport(string Name, string File, List<Exposure> Exp
     public const double Maximum = 10;
 
     /// <summary>
-    /// Every rule audit applies. A profile section that tightens a sandbox (seccomp, limits,
-    /// network) adds a rule here that weighs its absence, as <see cref="SandboxRules"/> does for [sandbox].
+    /// Every rule audit applies: [sandbox]'s loosenings, and the absence of what [seccomp],
+    /// [limits] and [network] would hold the daemon to.
     /// </summary>
-    public static readonly IExposureRule[] Rules = [new SandboxRules()];
+    public static readonly IExposureRule[] Rules = [new SandboxRules(), new ConfinementRules()];
 
     public double Score => Math.Min(Maximum, Math.Round(Exposures.Sum(e => e.Weight), 1));
 

@@ -13,17 +13,42 @@ public class ExposureTests
         ExposureReport.For(Toml.Load(hub.Length > 0 ? hub : Hub, $"command = \"/bin/d\"\n[sandbox]\n{sandbox}\n{stop}"), Toml.Spoke);
 
     [Fact]
-    public void The_shipped_hub_alone_leaves_only_user_namespaces_open()
+    public void The_shipped_hub_alone_leaves_nothing_open()
     {
         var report = Report("");
-        var exposure = Assert.Single(report.Exposures);
-        Assert.Equal((SandboxRules.UserNamespaces, "sandbox.disable-userns", (object?)null), (exposure.Weight, exposure.Key, (object?)exposure.At));
-        Assert.Equal(0.5, report.Score);
-        Assert.Equal(0, Report("disable-userns = true").Score);
+        Assert.Empty(report.Exposures);
+        Assert.Equal(0, report.Score);
+    }
+
+    [Fact]
+    public void User_namespaces_turned_back_on_weigh_at_the_key()
+    {
+        var exposure = Assert.Single(Report("disable-userns = false").Exposures);
+        Assert.Equal((SandboxRules.UserNamespaces, "sandbox.disable-userns", Toml.Spoke), (exposure.Weight, exposure.Key, exposure.At?.File));
+    }
+
+    [Fact]
+    public void No_seccomp_filter_no_limits_and_a_filter_that_only_logs_each_weigh()
+    {
+        var none = Assert.Single(Report("", hub: ProfileDirectory.ShippedDefaultsWithout("seccomp")).Exposures);
+        Assert.Equal((ConfinementRules.NoFilter, "seccomp"), (none.Weight, none.Key));
+        var log = Assert.Single(Report("", stop: "[seccomp]\naction = \"log\"").Exposures);
+        Assert.Equal((ConfinementRules.NoFilter, "seccomp.action", Toml.Spoke), (log.Weight, log.Key, log.At?.File));
+        var limits = Assert.Single(Report("", hub: ProfileDirectory.ShippedDefaultsWithout("limits")).Exposures);
+        Assert.Equal((ConfinementRules.NoLimits, "limits"), (limits.Weight, limits.Key));
+    }
+
+    [Fact]
+    public void A_shared_network_weighs_and_more_without_port_rules()
+    {
+        var open = Report("share-net = true");
+        Assert.Equal([("sandbox.share-net", SandboxRules.Network), ("network", ConfinementRules.AnyPort)],
+            open.Exposures.Select(e => (e.Key, e.Weight)));
+        var held = Report("share-net = true", stop: "[network]\nconnect = [443]");
+        Assert.Equal([("sandbox.share-net", SandboxRules.Network)], held.Exposures.Select(e => (e.Key, e.Weight)));
     }
 
     [Theory]
-    [InlineData("share-net = true", "sandbox.share-net", SandboxRules.Network)]
     [InlineData("bind = [\"/var/lib/svc\"]", "sandbox.bind", SandboxRules.WritableData)]
     [InlineData("bind-try = [\"/run/svc\"]", "sandbox.bind-try", SandboxRules.WritableData)]
     [InlineData("bind = [\"/etc/svc\"]", "sandbox.bind", SandboxRules.WritableSystem)]
@@ -53,13 +78,15 @@ public class ExposureTests
         var report = Report("", hub: "[sandbox]\n", stop: "[stop]\nrelay = false\n");
         Assert.Equal(
         [
-            ("sandbox.share-net", SandboxRules.Network), ("sandbox.cap-drop", SandboxRules.CapabilitiesKept),
-            ("sandbox.unshare-pid", 1.0), ("sandbox.new-session", SandboxRules.Session),
-            ("sandbox.unshare-ipc", 0.5), ("sandbox.unshare-user", 0.5), ("sandbox.disable-userns", SandboxRules.UserNamespaces),
-            ("sandbox.clearenv", SandboxRules.Environment), ("sandbox.die-with-parent", SandboxRules.Parent),
-            ("sandbox.unshare-uts", 0.2), ("sandbox.unshare-cgroup", 0.2),
-        ], report.Exposures.Select(e => (e.Key, e.Weight)));
-        Assert.Equal(9.7, report.Score);
+            ("limits", ConfinementRules.NoLimits), ("network", ConfinementRules.AnyPort),
+            ("sandbox.cap-drop", SandboxRules.CapabilitiesKept), ("sandbox.clearenv", SandboxRules.Environment),
+            ("sandbox.die-with-parent", SandboxRules.Parent), ("sandbox.disable-userns", SandboxRules.UserNamespaces),
+            ("sandbox.new-session", SandboxRules.Session), ("sandbox.share-net", SandboxRules.Network),
+            ("sandbox.unshare-cgroup", 0.2), ("sandbox.unshare-ipc", 0.5), ("sandbox.unshare-pid", 1.0),
+            ("sandbox.unshare-user", 0.5), ("sandbox.unshare-uts", 0.2), ("seccomp", ConfinementRules.NoFilter),
+        ], report.Exposures.Select(e => (e.Key, e.Weight)).OrderBy(e => e.Key, StringComparer.Ordinal));
+        Assert.All(report.Exposures, e => Assert.Null(e.At));
+        Assert.Equal(10, report.Score);
         // The relay makes a PID namespace and dies with bwrap whatever the profile says.
         Assert.DoesNotContain(Report("", hub: "[sandbox]\n").Exposures, e => e.Key is "sandbox.unshare-pid" or "sandbox.die-with-parent");
     }
@@ -102,7 +129,7 @@ public class ExposureTests
             if (text.Contains("share-net = true"))
                 Assert.Equal(before.Score, after.Score);
             else
-                Assert.Equal(before.Score + SandboxRules.Network, after.Score);
+                Assert.Equal(before.Score + SandboxRules.Network + (text.Contains("[network]") ? 0 : ConfinementRules.AnyPort), after.Score);
         }
     }
 
@@ -122,10 +149,10 @@ public class ExposureTests
         Assert.DoesNotContain('\u001b', plain);
         var lines = plain.TrimEnd('\n').Split('\n');
         Assert.Equal("wide        4.0/10  /etc/sandboxer/svc.toml", lines[0]);
-        Assert.StartsWith("tight-one   0.5/10", lines[4]);
+        Assert.StartsWith("tight-one   0.0/10", lines[4]);
         // Every exposure's reason starts in the same column.
         var rows = lines.Where(l => l.StartsWith("  ")).ToList();
-        Assert.Equal(4, rows.Count);
+        Assert.Equal(3, rows.Count);
         var reasons = reports.SelectMany(r => r.Exposures).Select(e => e.Reason).ToList();
         Assert.Single(rows.Select((row, i) => row.IndexOf(reasons[i], StringComparison.Ordinal)).Distinct());
         Assert.Contains("\u001b[33m\u001b[1m 4.0/10\u001b[0m", AuditOutput.Table(reports, colour: true));
@@ -145,6 +172,6 @@ public class ExposureTests
         Assert.Equal(("sandbox.share-net", 3.0, Toml.Spoke, 3, 13), (exposures[0].GetProperty("key").GetString(), exposures[0].GetProperty("weight").GetDouble(),
             exposures[0].GetProperty("file").GetString(), exposures[0].GetProperty("line").GetInt32(), exposures[0].GetProperty("column").GetInt32()));
         Assert.Equal(JsonValueKind.Null, exposures[1].GetProperty("line").ValueKind);
-        Assert.StartsWith("user namespaces left enabled", exposures[1].GetProperty("reason").GetString());
+        Assert.StartsWith("network shared on every port", exposures[1].GetProperty("reason").GetString());
     }
 }

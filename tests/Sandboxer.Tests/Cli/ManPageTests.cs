@@ -50,7 +50,11 @@ public class ManPageTests
     [Fact]
     public void Every_profile_key_is_in_the_format_page()
     {
-        var keys = BwrapOptions.All.Select(o => o.Name).Concat(["bwrap", "command", "args", "[sandbox]", "[stop]", "relay", "signal", "timeout", "wait", "state", "[network]", "connect", "best-effort"]);
+        var keys = BwrapOptions.All.Select(o => o.Name)
+            .Concat(ProfileReader.Sections.Select(s => $"[{s.Name}]"))
+            .Concat(["bwrap", "command", "args", "relay", "signal", "timeout", "wait", "state", "connect", "best-effort", "notify",
+                "allow", "deny", "action", "families"])
+            .Concat(LimitsSettings.Resources.Select(r => r.Name));
         foreach (var key in keys)
             Assert.Contains($"*{key}*", Format);
     }

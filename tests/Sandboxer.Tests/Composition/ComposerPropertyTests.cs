@@ -43,9 +43,12 @@ public class ComposerPropertyTests
         ProfileGen.Pair(disjointFlags: true).Sample((hub, spoke) =>
         {
             var words = Compose(hub.ToToml(), spoke.ToToml(ProfileGen.Command)).Select(Encoding.UTF8.GetString).ToHashSet();
+            bool IsSet(string flag) => Array.IndexOf(GeneratedFile.FlagNames, flag) is int at and >= 0 && (hub.Flags[at] == true || spoke.Flags[at] == true);
             for (int i = 0; i < GeneratedFile.FlagNames.Length; i++)
             {
-                bool expected = hub.Flags[i] == true || spoke.Flags[i] == true;
+                // The one flag the composer adds: disable-userns needs a user namespace bwrap was told to make.
+                bool expected = hub.Flags[i] == true || spoke.Flags[i] == true
+                    || GeneratedFile.FlagNames[i] == "unshare-user" && IsSet("disable-userns");
                 string option = "--" + GeneratedFile.FlagNames[i];
                 Assert.True(expected == words.Contains(option), $"{option}: hub {hub.Flags[i]}, spoke {spoke.Flags[i]}");
             }
