@@ -21,7 +21,8 @@ public static class Composer
 
     /// <param name="daemon">The daemon's command line (<see cref="Daemon"/>).</param>
     /// <param name="relay">When given, the relay runs as the sandbox's PID 1 and starts the daemon.</param>
-    public static List<byte[]> Compose(Profile profile, IReadOnlyList<byte[]> daemon, RelayPlan? relay = null)
+    /// <param name="libraries">Mounts computed for libraries = "auto" (<see cref="Elf.LibraryPlan"/>), after the profile's own.</param>
+    public static List<byte[]> Compose(Profile profile, IReadOnlyList<byte[]> daemon, RelayPlan? relay = null, IReadOnlyList<MountOp>? libraries = null)
     {
         var argv = new List<byte[]>(64 + profile.Mounts.Count * 3 + daemon.Count);
         void Add(string text) => argv.Add(Encoding.UTF8.GetBytes(text));
@@ -66,6 +67,8 @@ public static class Composer
         }
 
         var mounts = profile.Mounts;
+        if (libraries is { Count: > 0 })
+            mounts = [.. mounts, .. libraries];
         if (relay is not null)
         {
             // Last in the written order, so no mount of the profile's can hide them.

@@ -46,6 +46,7 @@ public sealed class Profile
     public List<MountOp> PathChanges { get; } = [];
 
     public StopSettings Stop { get; } = new();
+    public LibrarySettings Libraries { get; } = new();
 
     public string BwrapPath => Bwrap?.Value ?? DefaultBwrap;
 

@@ -26,6 +26,7 @@ public static class ProfileStore
             throw SandboxerException.Config($"{spokeFile}: command: missing: a service's profile names the absolute path of its daemon");
         foreach (var section in ProfileReader.Sections)
             section.Validate(profile, spokeFile);
+        LibrarySettings.Validate(profile);
     }
 
     /// <summary>A profile decides what a service may touch, so only root may have written it (see <see cref="Trust.TrustedPath"/>).</summary>

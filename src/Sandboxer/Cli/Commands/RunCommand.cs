@@ -35,8 +35,9 @@ public sealed class RunCommand : ICommand
         var options = Parse(context);
         var logger = context.CreateLogger();
         var (profile, daemon) = Load(context, options, logger);
+        var libraries = Elf.LibraryPlan.Mounts(profile, logger);
         var relay = profile.Stop.Relay ? RelayLauncher.Prepare(profile, daemon) : null;
-        var argv = Composer.Compose(profile, daemon, relay);
+        var argv = Composer.Compose(profile, daemon, relay, libraries);
         if (logger.IsEnabled(LogLevel.Debug))
             Log.Exec(logger, System.Text.Encoding.UTF8.GetString(ShellQuote.Line(argv)).TrimEnd('\n'));
         ProcessImage.Replace(argv, relay?.Descriptors);

@@ -13,10 +13,12 @@ public sealed class ShowCommand : ICommand
     public int Run(CommandContext context)
     {
         var options = RunCommand.Parse(context, Name);
-        var (profile, daemon) = RunCommand.Load(context, options, context.CreateLogger());
+        var logger = context.CreateLogger();
+        var (profile, daemon) = RunCommand.Load(context, options, logger);
+        var libraries = Elf.LibraryPlan.Mounts(profile, logger);
         var relay = profile.Stop.Relay ? RelayLauncher.Describe(profile, daemon) : null;
         using var stdout = Console.OpenStandardOutput();
-        stdout.Write(ShellQuote.Line(Composer.Compose(profile, daemon, relay)));
+        stdout.Write(ShellQuote.Line(Composer.Compose(profile, daemon, relay, libraries)));
         return 0;
     }
 }
