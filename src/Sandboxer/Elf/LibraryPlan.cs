@@ -20,7 +20,10 @@ public static partial class LibraryPlan
         if (!settings.Auto || profile.Command is not { } command)
             return [];
         var tree = new FileTree(root);
-        var resolver = new LibraryResolver(tree, $"{settings.Mode!.Value.Location}: libraries");
+        var resolver = new LibraryResolver(tree, $"{settings.Mode!.Value.Location}: libraries")
+        {
+            ProcMounted = profile.Mounts.Exists(op => op.Option == "proc" && op.Destination == "/proc"),
+        };
         resolver.AddProgram(command.Value, [.. settings.Dlopen.Select(d => d.Value)]);
         foreach (var executable in settings.Executables)
             resolver.AddProgram(executable.Value, []);

@@ -39,6 +39,13 @@ public sealed class LibraryResolver
         this.context = context;
     }
 
+    /// <summary>
+    /// Whether the sandbox mounts /proc: both loaders find the program's own $ORIGIN by reading
+    /// /proc/self/exe, and without it glibc drops the run path elements that use it and musl the
+    /// program's whole run path. A library's $ORIGIN comes from the path it was found at.
+    /// </summary>
+    public bool ProcMounted { get; init; } = true;
+
     public IReadOnlyList<ResolvedFile> Files => files;
     public IReadOnlyList<SymbolicLink> Links => links;
 
@@ -270,7 +277,7 @@ public sealed class LibraryResolver
             {
                 for (var l = requester; l is not null; l = l.Loader)
                 {
-                    if ((l.Elf.RunPath ?? l.Elf.RPath) is string runPath)
+                    if ((l.Elf.RunPath ?? l.Elf.RPath) is string runPath && !(l == main && !resolver.ProcMounted && runPath.Contains("$ORIGIN", StringComparison.Ordinal)))
                     {
                         foreach (var dir in Directories(runPath, l))
                             yield return ([dir + "/" + name], $"the run path of {l.FoundAs} ({dir})");
@@ -312,6 +319,8 @@ public sealed class LibraryResolver
         {
             foreach (var element in runPath.Split(':'))
             {
+                if (owner == main && !resolver.ProcMounted && element.Contains("ORIGIN", StringComparison.Ordinal))
+                    continue;
                 string dir = Expand(element, owner);
                 if (dir.StartsWith('/'))
                     yield return dir.Length > 1 ? dir.TrimEnd('/') : dir;

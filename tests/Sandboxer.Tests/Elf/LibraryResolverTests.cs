@@ -193,4 +193,16 @@ public sealed class LibraryResolverTests : IDisposable
         Assert.Equal(ExitCodes.Config, e.ExitCode);
         Assert.Equal("test.toml:1:1: libraries: libgone.so.3, needed by /usr/bin/daemon: not found (searched /lib64/libgone.so.3, /usr/lib64/libgone.so.3)", e.Message);
     }
+
+    [Fact]
+    public void Without_proc_the_programs_own_origin_is_unknown_to_both_loaders()
+    {
+        root.Write("/opt/app/bin/daemon", Program("libone.so") with { RunPath = "$ORIGIN/../lib:/opt/other" })
+            .Write("/opt/app/lib/libone.so", new ElfImage())
+            .Write("/opt/other/libone.so", new ElfImage());
+        var resolver = new LibraryResolver(new FileTree(root.Root), "test") { ProcMounted = false };
+        resolver.AddProgram("/opt/app/bin/daemon", []);
+        Assert.Contains("/opt/other/libone.so", Paths(resolver));
+        Assert.DoesNotContain("/opt/app/lib/libone.so", Paths(resolver));
+    }
 }
