@@ -112,7 +112,9 @@ public static class LoaderListing
     {
         if (root == "/")
             return Processes.RealPath(path);
-        string real = Processes.RealPath(root.TrimEnd('/') + path);
+        // qemu's -L names the loader it was given by its path outside the root.
+        string outside = path.StartsWith(root.TrimEnd('/') + "/", StringComparison.Ordinal) ? path : root.TrimEnd('/') + path;
+        string real = Processes.RealPath(outside);
         return real.StartsWith(root.TrimEnd('/') + "/", StringComparison.Ordinal) ? real[root.TrimEnd('/').Length..] : real;
     }
 
