@@ -48,6 +48,7 @@ public sealed record ElfFile(
     private const int MaxNeeded = 4096;
     private const int MaxPath = 4096;
     private const int MaxStringSpan = 4 << 20;
+    private const int FirstRead = 4096;
 
     private const uint PtLoad = 1, PtDynamic = 2, PtInterp = 3;
     private const long DtNull = 0, DtNeeded = 1, DtStrTab = 5, DtStrSize = 10, DtSoName = 14, DtRPath = 15, DtRunPath = 29, DtFlags1 = 0x6ffffffb;
@@ -91,8 +92,13 @@ public sealed record ElfFile(
     public static ElfFile Read(SafeFileHandle file, string path)
     {
         long length = RandomAccess.GetLength(file);
-        Span<byte> header = stackalloc byte[64];
-        int got = Read(file, header, 0, path);
+        // The first page holds the ELF header and, in every linker's layout, the program headers
+        // and often the interpreter's name: one read where four would do.
+        var page = new byte[(int)Math.Min(length, FirstRead)];
+        int got = Read(file, page, 0, path);
+        if (got < page.Length)
+            Array.Resize(ref page, got);
+        ReadOnlySpan<byte> header = page;
         if (got < 20 || !header[..4].SequenceEqual("\u007fELF"u8))
             throw Malformed(path, "not an ELF file");
         if (header[5] != 1)
@@ -114,7 +120,7 @@ public sealed record ElfFile(
             throw Malformed(path, $"program header entries of {entrySize} bytes");
         if (count > MaxProgramHeaders)
             throw Malformed(path, $"{count} program headers");
-        var table = ReadRange(file, length, tableOffset, (ulong)(count * entrySize), path, "the program headers");
+        var table = ReadRange(file, length, tableOffset, (ulong)(count * entrySize), path, "the program headers", page);
 
         var loads = new List<Segment>();
         Segment? dynamic = null;
@@ -137,7 +143,7 @@ public sealed record ElfFile(
                 case PtInterp when interpreter is null:
                     if (segment.FileSize is 0 or > MaxPath)
                         throw Malformed(path, $"an interpreter name of {segment.FileSize} bytes");
-                    var name = ReadRange(file, length, segment.Offset, segment.FileSize, path, "the interpreter's name");
+                    var name = ReadRange(file, length, segment.Offset, segment.FileSize, path, "the interpreter's name", page);
                     int end = Array.IndexOf(name, (byte)0);
                     interpreter = Decode(end < 0 ? name : name.AsSpan(0, end), path, "the interpreter's name");
                     if (interpreter.Length == 0)
@@ -245,10 +251,13 @@ public sealed record ElfFile(
         return Encoding.UTF8.GetString(bytes);
     }
 
-    private static byte[] ReadRange(SafeFileHandle file, long length, ulong offset, ulong count, string path, string what)
+    /// <param name="page">The file's first bytes, already read: a range within them is not read again.</param>
+    private static byte[] ReadRange(SafeFileHandle file, long length, ulong offset, ulong count, string path, string what, byte[]? page = null)
     {
         if (count > MaxStringSpan || offset > (ulong)length || count > (ulong)length - offset)
             throw Malformed(path, $"{what} past the end of the file (truncated?)");
+        if (page is not null && offset + count <= (ulong)page.Length)
+            return page.AsSpan((int)offset, (int)count).ToArray();
         var buffer = new byte[count];
         if (Read(file, buffer, (long)offset, path) < buffer.Length)
             throw Malformed(path, $"{what} past the end of the file (truncated?)");

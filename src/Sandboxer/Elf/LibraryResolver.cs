@@ -127,16 +127,20 @@ public sealed class LibraryResolver
         return Parse(resolved, handle, label);
     }
 
-    /// <summary>The ABI of a candidate file; null if it is not an ELF object the loader could map.</summary>
-    private ElfKind? Identify(string resolved)
+    /// <summary>
+    /// The ABI of a candidate file (null if it is not an ELF object the loader could map) and, when
+    /// it is <paramref name="wanted"/>, its headers: one open for both.
+    /// </summary>
+    private (ElfKind? Kind, ElfFile? Elf) Inspect(string resolved, ElfKind wanted, string label)
     {
         if (parsed.TryGetValue(resolved, out var elf))
-            return elf.Kind;
+            return (elf.Kind, elf.Kind == wanted ? elf : null);
         using var handle = tree.OpenRegular(resolved);
         if (handle is null)
-            return null;
+            return (null, null);
         Span<byte> header = stackalloc byte[20];
-        return RandomAccess.Read(handle, header, 0) == header.Length ? ElfFile.Identify(header) : null;
+        var kind = RandomAccess.Read(handle, header, 0) == header.Length ? ElfFile.Identify(header) : null;
+        return kind == wanted ? (kind, Parse(resolved, handle, label)) : (kind, null);
     }
 
     private void Add(FileTree.Walk walk, string reason)
@@ -216,14 +220,13 @@ public sealed class LibraryResolver
                 foreach (var path in paths)
                 {
                     searched.Add(path);
-                    if (Accept(path, name, requester) is not FileTree.Walk walk)
+                    if (Accept(path, name, requester, $"{path} ({name}, {why})") is not (FileTree.Walk walk, ElfFile elf))
                         continue;
                     if (byPath.TryGetValue(walk.Path, out var same))
                     {
                         first ??= same;
                         continue;
                     }
-                    var elf = resolver.Parse(walk.Path, $"{path} ({name}, {why})");
                     var loaded = new Loaded(path, walk.Path, elf, requester);
                     byPath[walk.Path] = loaded;
                     // Every variant of a group is bound (glibc-hwcaps subdirectories, the cache's
@@ -248,13 +251,13 @@ public sealed class LibraryResolver
         /// machine and goes on; musl maps the first file it opens, and fails on a wrong one. Anything
         /// that is not a regular file is passed over here, so it can never become a bind.
         /// </summary>
-        private FileTree.Walk? Accept(string path, string name, Loaded requester)
+        private (FileTree.Walk, ElfFile)? Accept(string path, string name, Loaded requester, string label)
         {
             if (resolver.tree.Resolve(path) is not { IsRegularFile: true } walk)
                 return null;
-            var kind = resolver.Identify(walk.Path);
-            if (kind == Kind)
-                return walk;
+            var (kind, elf) = resolver.Inspect(walk.Path, Kind, label);
+            if (elf is not null)
+                return (walk, elf);
             if (kind is null)
                 throw resolver.Error($"{path} ({name}, needed by {requester.FoundAs}): not an ELF object the loader can load");
             if (rules == LoaderRules.Musl)
