@@ -57,7 +57,7 @@ public static class SelfImage
     /// </summary>
     private static string? Loader()
     {
-        if (Elf.ElfFile.Read(Binary).Interpreter is not string interpreter)
+        if (Interpreter(Binary) is not string interpreter)
             return null;
         int errno = Interop.Libc.RealPath(interpreter, out string real);
         return errno == 0 ? real : throw new SandboxerException(ExitCodes.Software,
@@ -76,5 +76,18 @@ public static class SelfImage
                 files.Add(fields[5]);
         }
         return files;
+    }
+
+    /// <summary>
+    /// The PT_INTERP path of an ELF executable, or null for a static one or a file that is not an
+    /// ELF object (a script); read by <see cref="Elf.ElfFile"/>, the project's one ELF reader.
+    /// </summary>
+    public static string? Interpreter(string elf)
+    {
+        using var file = File.OpenHandle(elf);
+        Span<byte> header = stackalloc byte[20];
+        if (RandomAccess.Read(file, header, 0) < header.Length || Elf.ElfFile.Identify(header) is null)
+            return null;
+        return Elf.ElfFile.Read(file, elf).Interpreter;
     }
 }

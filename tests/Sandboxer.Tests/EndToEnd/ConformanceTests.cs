@@ -181,7 +181,7 @@ public sealed class ConformanceTests : IDisposable
         // published (glibc) binary needs beside it.
         var expected = new[] { "bin", "lib", "lib64", "sbin", "usr" }.Where(d => Path.Exists("/" + d))
             .Append("dev").Append("tmp").Append("run").Order(StringComparer.Ordinal);
-        string loader = Path.GetFileName(Sandboxer.Elf.ElfFile.Read(Published.Binary).Interpreter!);
+        string loader = Path.GetFileName(Sandboxer.Relay.SelfImage.Interpreter(Published.Binary)!);
         var libraries = new[] { "libc.so.6", "libm.so.6", loader }.Order(StringComparer.Ordinal);
         Assert.Equal(string.Join("\n", expected) + "\n/run:\nsandboxer\n\n/run/sandboxer:\nlib\nrelay\n\n/run/sandboxer/lib:\n"
             + string.Join("\n", libraries) + "\n", result.Output);

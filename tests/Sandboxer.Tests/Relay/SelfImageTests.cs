@@ -20,4 +20,20 @@ public class SelfImageTests
         Assert.Equal(["/usr/local/bin/sandboxer", "/usr/lib/x86_64-linux-gnu/libc.so.6", "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"],
             SelfImage.ExecutableMappings(maps));
     }
+
+    [Fact]
+    public void Interpreter_is_null_for_a_script_and_names_the_loader_of_a_dynamic_program()
+    {
+        string script = Path.Combine(Path.GetTempPath(), $"sandboxer-script-{Environment.ProcessId}");
+        File.WriteAllText(script, "#!/bin/sh\n");
+        try
+        {
+            Assert.Null(SelfImage.Interpreter(script));
+        }
+        finally
+        {
+            File.Delete(script);
+        }
+        Assert.Equal(Sandboxer.Elf.ElfFile.Read(Published.Binary).Interpreter, SelfImage.Interpreter(Published.Binary));
+    }
 }
