@@ -33,6 +33,18 @@ mkdir -p "$probes"
 for source in "$ROOT"/tests/Sandboxer.Tests/Support/Probes/*.c; do
     gcc -static -O2 -Wall -Werror -o "$probes/$(basename "$source" .c)" "$source"
 done
+# Programs linked dynamically against musl's loader (issue 9), built here for both runs too:
+# hello finds libgreet.so through RUNPATH $ORIGIN/lib; hello-pathfile names a loader under a
+# prefix of the test's own, so that its /etc/ld-musl-ARCH.path is the test's, not the machine's.
+musl_cc=$(command -v musl-gcc || { [ -f /etc/alpine-release ] && command -v gcc; } || true)
+if [ -n "$musl_cc" ]; then
+    musl_src=$ROOT/tests/Sandboxer.Tests/Support/Musl
+    musl_arch=$(uname -m)
+    "$musl_cc" -shared -fPIC -O2 -o "$probes/libgreet.so" "$musl_src/greet.c"
+    "$musl_cc" -O2 -o "$probes/musl-hello" "$musl_src/hello.c" -L"$probes" -lgreet -Wl,--enable-new-dtags,-rpath,'$ORIGIN/lib'
+    "$musl_cc" -O2 -o "$probes/musl-hello-pathfile" "$musl_src/hello.c" -L"$probes" -lgreet \
+        -Wl,--dynamic-linker="/tmp/sandboxer-musl-prefix/lib/ld-musl-$musl_arch.so.1"
+fi
 chmod -R a+rX "$probes"
 export SANDBOXER_PROBES="$probes"
 dotnet build "$ROOT/Sandboxer.sln" -c Release --nologo -v quiet

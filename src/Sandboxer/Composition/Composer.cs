@@ -22,7 +22,9 @@ public static class Composer
     /// <param name="daemon">The daemon's command line (<see cref="Daemon"/>).</param>
     /// <param name="relay">When given, the relay runs as the sandbox's PID 1 and starts the daemon.</param>
     /// <param name="seccompFd">Without the relay, the descriptor bwrap reads the daemon's seccomp filter from (--seccomp).</param>
-    public static List<byte[]> Compose(Profile profile, IReadOnlyList<byte[]> daemon, RelayPlan? relay = null, int? seccompFd = null)
+    /// <param name="libraries">Mounts computed for libraries = "auto" (<see cref="Elf.LibraryPlan"/>), after the profile's own.</param>
+    public static List<byte[]> Compose(Profile profile, IReadOnlyList<byte[]> daemon, RelayPlan? relay = null, int? seccompFd = null,
+        IReadOnlyList<MountOp>? libraries = null)
     {
         var argv = new List<byte[]>(64 + profile.Mounts.Count * 3 + daemon.Count);
         void Add(string text) => argv.Add(Encoding.UTF8.GetBytes(text));
@@ -67,6 +69,8 @@ public static class Composer
         }
 
         var mounts = profile.Mounts;
+        if (libraries is { Count: > 0 })
+            mounts = [.. mounts, .. libraries];
         if (relay is not null)
         {
             // Last in the written order, so no mount of the profile's can hide them.

@@ -50,6 +50,7 @@ public sealed class Profile
     public LimitsSettings Limits { get; } = new();
     public NetworkSettings Network { get; } = new();
     public ReadySettings Ready { get; } = new();
+    public LibrarySettings Libraries { get; } = new();
 
     /// <summary>Where the readers report errors: the first one throws, unless check collects them.</summary>
     public ProfileDiagnostics Diagnostics { get; init; } = ProfileDiagnostics.Strict;

@@ -14,7 +14,7 @@ public static class ProfileReader
 
     private static readonly string[] TopLevelKeys = ["bwrap", "command", "args"];
 
-    private static IEnumerable<string> KnownKeys => TopLevelKeys.Concat(Sections.Select(s => s.Name));
+    private static IEnumerable<string> KnownKeys => TopLevelKeys.Concat(LibrarySettings.Keys).Concat(Sections.Select(s => s.Name));
 
     /// <param name="isHub">defaults.toml: no command or args of its own.</param>
     public static void Apply(Profile profile, TomlNode root, bool isHub)
@@ -48,6 +48,9 @@ public static class ProfileReader
                 profile.Args.Clear();
                 foreach (var item in Expect(entry.Value, TomlKind.Array, "args", "an array of strings").Items)
                     profile.Args.Add(Text(item, "args"));
+                break;
+            case "libraries" or "executables" or "dlopen":
+                LibrarySettings.Apply(profile, entry);
                 break;
             default:
                 var section = Array.Find(Sections, s => s.Name == entry.Key) ?? throw Unknown(entry, entry.Key, KnownKeys);

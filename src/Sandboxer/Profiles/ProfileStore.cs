@@ -62,6 +62,13 @@ public static class ProfileStore
                 // check: the next section's rules still apply.
             }
         }
+        try
+        {
+            LibrarySettings.Validate(profile);
+        }
+        catch (SandboxerException e) when (profile.Diagnostics.Keep(e))
+        {
+        }
     }
 
     /// <summary>Reads, parses and applies one file; false when it could not be read or parsed (and check kept why).</summary>

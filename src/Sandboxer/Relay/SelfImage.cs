@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-
 namespace Sandboxer.Relay;
 
 /// <summary>
@@ -80,30 +78,16 @@ public static class SelfImage
         return files;
     }
 
-    /// <summary>The PT_INTERP path of a 64-bit little-endian ELF file, or null for a static one.</summary>
+    /// <summary>
+    /// The PT_INTERP path of an ELF executable, or null for a static one or a file that is not an
+    /// ELF object (a script); read by <see cref="Elf.ElfFile"/>, the project's one ELF reader.
+    /// </summary>
     public static string? Interpreter(string elf)
     {
         using var file = File.OpenHandle(elf);
-        Span<byte> header = stackalloc byte[64];
-        if (RandomAccess.Read(file, header, 0) < 64 || !header[..4].SequenceEqual("\u007fELF"u8) || header[4] != 2 || header[5] != 1)
+        Span<byte> header = stackalloc byte[20];
+        if (RandomAccess.Read(file, header, 0) < header.Length || Elf.ElfFile.Identify(header) is null)
             return null;
-        long tableOffset = BinaryPrimitives.ReadInt64LittleEndian(header[0x20..]);
-        int entrySize = BinaryPrimitives.ReadUInt16LittleEndian(header[0x36..]);
-        int count = BinaryPrimitives.ReadUInt16LittleEndian(header[0x38..]);
-        var entry = new byte[entrySize];
-        for (int i = 0; i < count; i++)
-        {
-            if (RandomAccess.Read(file, entry, tableOffset + (long)i * entrySize) < 56)
-                return null;
-            const uint Interp = 3;
-            if (BinaryPrimitives.ReadUInt32LittleEndian(entry) != Interp)
-                continue;
-            long offset = BinaryPrimitives.ReadInt64LittleEndian(entry.AsSpan(8));
-            long size = BinaryPrimitives.ReadInt64LittleEndian(entry.AsSpan(32));
-            var path = new byte[size];
-            RandomAccess.Read(file, path, offset);
-            return System.Text.Encoding.UTF8.GetString(path).TrimEnd('\0');
-        }
-        return null;
+        return Elf.ElfFile.Read(file, elf).Interpreter;
     }
 }

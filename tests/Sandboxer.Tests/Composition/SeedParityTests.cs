@@ -3,7 +3,8 @@ using Sandboxer.Tests.Support;
 namespace Sandboxer.Tests.Composition;
 
 /// <summary>
-/// The shipped profiles against the user's own scripts (copied into Seed/ unchanged): both run
+/// The profiles that translate the user's own scripts (both copied into Seed/: the shipped ones
+/// have since become portable, with libraries = "auto") against those scripts: both run
 /// with a bwrap that records its argv, the scripts under sh and the profiles through the
 /// published binary. Options must match as a set (bwrap reads them in any order), mounts and
 /// the command line as a sequence.
@@ -33,7 +34,7 @@ public sealed class SeedParityTests : IDisposable
     [Theory]
     [InlineData("monerod")]
     [InlineData("navidrome")]
-    public void Shipped_profile_gives_the_seed_scripts_bwrap_options_and_operands(string service)
+    public void Seed_profile_gives_the_seed_scripts_bwrap_options_and_operands(string service)
     {
         string[] callerArgs = ["--non-interactive", "--data-dir", "/data"];
         var script = Units(RunSeed(service, callerArgs));
@@ -51,7 +52,7 @@ public sealed class SeedParityTests : IDisposable
         profiles.Write("defaults", File.ReadAllText(Path.Combine(Published.RepositoryRoot, "profiles", "defaults.toml"))
             .Replace("bwrap = \"/usr/bin/bwrap\"", $"bwrap = \"{seed.Recorder}\""));
         // The scripts have no stop relay: compare with it turned off.
-        profiles.Write(service, File.ReadAllText(Path.Combine(Published.RepositoryRoot, "profiles", service + ".toml")) + "\n[stop]\nrelay = false\n");
+        profiles.Write(service, File.ReadAllText(Path.Combine(SeedScripts.Directory, service + ".toml")) + "\n[stop]\nrelay = false\n");
         return seed.RunLink(profiles.Link(service), callerArgs, profiles.Environment());
     }
 

@@ -33,12 +33,20 @@ public sealed class Arm64Tests
         }
     }
 
-    /// <summary>The shipped profiles; relay = false for a comparison with the seed scripts, which had none.</summary>
+    /// <summary>
+    /// The shipped profiles, or the seed scripts' translation where Composition/Seed has one (the
+    /// shipped monerod resolves its libraries, and monerod is not installed here); relay = false
+    /// for a comparison with the seed scripts, which had none.
+    /// </summary>
     private static ProfileDirectory ShippedProfiles(bool relay, params string[] names)
     {
         var profiles = new ProfileDirectory(launcher: Published.Arm64Binary);
         foreach (var name in names)
-            profiles.Write(name, File.ReadAllText(Path.Combine(Published.RepositoryRoot, "profiles", name + ".toml")) + (relay ? "" : "\n[stop]\nrelay = false\n"));
+        {
+            string seed = Path.Combine(Published.RepositoryRoot, "tests", "Sandboxer.Tests", "Composition", "Seed", name + ".toml");
+            string file = File.Exists(seed) ? seed : Path.Combine(Published.RepositoryRoot, "profiles", name + ".toml");
+            profiles.Write(name, File.ReadAllText(file) + (relay ? "" : "\n[stop]\nrelay = false\n"));
+        }
         return profiles;
     }
 

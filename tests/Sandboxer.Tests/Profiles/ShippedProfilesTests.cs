@@ -26,13 +26,52 @@ public sealed class ShippedProfilesTests : IDisposable
     [MemberData(nameof(Services))]
     public void Shipped_profile_loads_and_shows_through_the_published_binary(string name)
     {
-        profiles.Write(name, File.ReadAllText(Path.Combine(Shipped, name + ".toml")));
+        string text = File.ReadAllText(Path.Combine(Shipped, name + ".toml"));
+        profiles.Write(name, text);
         var result = Runner.Run(Published.Binary, ["show", name], profiles.Environment());
+        string command = System.Text.RegularExpressions.Regex.Match(text, "(?m)^command = \"([^\"]+)\"").Groups[1].Value;
+        if (text.Contains("libraries = \"auto\"") && !File.Exists(command))
+        {
+            // Resolving reads the daemon's headers: where it is not installed, that is the error.
+            Assert.Equal(ExitCodes.Config, result.ExitCode);
+            Assert.Contains($"{name}.toml:", result.Stderr);
+            Assert.EndsWith($": libraries: {command}: no such file\n", result.Stderr);
+            return;
+        }
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.StartsWith("/usr/bin/bwrap --unshare-all ", result.Output);
         // The hub's strict policy reaches every service.
         foreach (var option in new[] { " --clearenv ", " --cap-drop ALL ", " --new-session ", " --die-with-parent ", " --hostname host " })
             Assert.Contains(option, result.Output);
         Assert.DoesNotContain("--proc", result.Output);
+    }
+
+    /// <summary>No shipped service binds a library directory or a loader of its own: libraries = "auto" finds them.</summary>
+    [Theory]
+    [MemberData(nameof(Services))]
+    public void Shipped_services_bind_no_library_directory_or_loader(string name)
+    {
+        if (name == "demo")
+            return;
+        string text = File.ReadAllText(Path.Combine(Shipped, name + ".toml"));
+        Assert.Contains("\nlibraries = \"auto\"\n", text);
+        foreach (var bind in new[] { "\"/usr/lib\"", "\"/lib\"", "\"/usr\"", "ld-musl-", "ld-linux-" })
+            Assert.DoesNotContain(bind, text);
+    }
+
+    [Theory]
+    [InlineData("tor", "/usr/bin/tor")]
+    [InlineData("socat", "/usr/bin/socat")]
+    public void A_shipped_service_installed_here_gets_its_daemon_loader_and_libraries(string name, string daemon)
+    {
+        Assert.True(File.Exists(daemon), $"{daemon} is not installed: build/deps.sh installs it");
+        profiles.Write(name, File.ReadAllText(Path.Combine(Shipped, name + ".toml")));
+        var result = Runner.Run(Published.Binary, ["show", name], profiles.Environment());
+        Assert.True(result.ExitCode == 0, result.ToString());
+        string real = Processes.RealPath(daemon);
+        Assert.Contains($" --ro-bind {real} {real} ", result.Output);
+        string loader = Processes.RealPath(Sandboxer.Elf.ElfFile.Read(daemon).Interpreter!);
+        Assert.Contains($" --ro-bind {loader} {loader} ", result.Output);
+        Assert.Matches(@" --ro-bind (\S+/libc\.so\.6|\S+/libc\.musl-\S+|\S+/ld-musl-\S+) ", result.Output);
     }
 }

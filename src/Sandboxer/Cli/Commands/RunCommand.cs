@@ -37,11 +37,12 @@ public sealed class RunCommand : ICommand
         var (profile, daemon) = Load(context, options, logger);
         // Checked before waiting for the lock: a supervisor that passed nothing is told at once.
         var ready = Readiness.ReadyLauncher.Inherited(profile);
+        var libraries = Elf.LibraryPlan.Mounts(profile, logger);
         var confinement = Confinement.Confinement.From(profile, forRun: true);
         var relay = profile.Stop.Relay ? RelayLauncher.Prepare(profile, daemon, confinement) : null;
         // Without the relay, bwrap installs the filter and the limits are set on bwrap itself.
         int? seccompFd = relay is null && confinement.Filter is not null ? RelayLauncher.Numbers(profile).First() : null;
-        var argv = Composer.Compose(profile, daemon, relay, seccompFd);
+        var argv = Composer.Compose(profile, daemon, relay, seccompFd, libraries);
         if (logger.IsEnabled(LogLevel.Debug))
             Log.Exec(logger, System.Text.Encoding.UTF8.GetString(ShellQuote.Line(argv)).TrimEnd('\n'));
         List<PassedDescriptor> passed = [.. relay?.Descriptors ?? []];

@@ -13,12 +13,14 @@ public sealed class ShowCommand : ICommand
     public int Run(CommandContext context)
     {
         var options = RunCommand.Parse(context, Name);
-        var (profile, daemon) = RunCommand.Load(context, options, context.CreateLogger());
+        var logger = context.CreateLogger();
+        var (profile, daemon) = RunCommand.Load(context, options, logger);
+        var libraries = Elf.LibraryPlan.Mounts(profile, logger);
         var confinement = Confinement.Confinement.From(profile, forRun: false);
         var relay = profile.Stop.Relay ? RelayLauncher.Describe(profile, daemon, confinement) : null;
         int? seccompFd = relay is null && confinement.Filter is not null ? RelayLauncher.Numbers(profile).First() : null;
         using var stdout = Console.OpenStandardOutput();
-        stdout.Write(ShellQuote.Line(Composer.Compose(profile, daemon, relay, seccompFd)));
+        stdout.Write(ShellQuote.Line(Composer.Compose(profile, daemon, relay, seccompFd, libraries)));
         return 0;
     }
 }
