@@ -120,6 +120,7 @@ public sealed class CommandCheck : ICheck
     /// <summary>Why <paramref name="path"/> cannot be executed in the sandbox, or null.</summary>
     public static string? Problem(SandboxView view, string path, UserAccount? user)
     {
+        path = view.Resolve(path);
         var op = view.Covering(path);
         if (op is null)
             return $"{path} is not in the sandbox: no mount brings it in (ro-bind = [\"{path}\"] would)";

@@ -23,7 +23,23 @@ public sealed class ProfileCheck(UserAccount? user)
         if (release.Item2 is { } problem)
             findings.Add(Finding.Error(profile.Bwrap?.Location, "bwrap", problem));
 
-        var context = new CheckContext(profile, new SandboxView(profile), release.Item1, user);
+        // What libraries = "auto" would bind is in the sandbox too; a library it cannot find is an error.
+        List<MountOp> libraries = [];
+        try
+        {
+            libraries = Elf.LibraryPlan.Mounts(profile, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        }
+        catch (SandboxerException e)
+        {
+            var at = profile.Libraries.Mode?.Location;
+            string prefix = $"{at}: libraries: ";
+            findings.Add(e.Message.StartsWith(prefix, StringComparison.Ordinal) ? Finding.Error(at, "libraries", e.Message[prefix.Length..]) : Finding.From(e));
+            // The command itself is bound whatever its libraries: its own checks still apply, without a consequence of this one.
+            if (profile.Command is { } command)
+                libraries = [new MountOp("ro-bind", [command.Value, command.Value], command.Value, null, 0, [], command.Location)];
+        }
+
+        var context = new CheckContext(profile, new SandboxView(profile, libraries), release.Item1, user);
         foreach (var check in Checks.All)
             check.Check(context, findings);
         return findings;

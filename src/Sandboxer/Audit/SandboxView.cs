@@ -9,7 +9,9 @@ namespace Sandboxer.Audit;
 /// </summary>
 public sealed class SandboxView
 {
-    public SandboxView(Profile profile) => Order = MountOrder.Sort(profile.Mounts);
+    /// <param name="computed">Mounts made for the profile rather than written in it (libraries = "auto").</param>
+    public SandboxView(Profile profile, IReadOnlyList<MountOp>? computed = null) =>
+        Order = MountOrder.Sort(computed is { Count: > 0 } ? [.. profile.Mounts, .. computed] : profile.Mounts);
 
     /// <summary>The mounts in the order bwrap makes them.</summary>
     public IReadOnlyList<MountOp> Order { get; }
@@ -24,6 +26,26 @@ public sealed class SandboxView
                 return Order[i];
         }
         return null;
+    }
+
+    /// <summary>
+    /// The path with every --symlink the sandbox makes on the way followed (as libraries = "auto"
+    /// recreates /bin -> usr/bin), up to the kernel's 40 links; the path itself otherwise.
+    /// </summary>
+    public string Resolve(string path)
+    {
+        path = Normalize(path);
+        for (int links = 0; links < 40; links++)
+        {
+            var op = Covering(path);
+            if (op is null || op.Option != "symlink")
+                return path;
+            string target = op.Operands[0];
+            string rest = path[op.Destination.Length..];
+            string parent = op.Destination[..(op.Destination.LastIndexOf('/') + 1)];
+            path = Normalize((target.StartsWith('/') ? target : parent + target) + rest);
+        }
+        return path;
     }
 
     /// <summary>The host path a sandbox path shows through a bind; null when no bind decides it.</summary>

@@ -26,6 +26,21 @@ public sealed class AuditCommandsTests : IDisposable
     }
 
     [Fact]
+    public void Check_counts_what_libraries_auto_binds_and_reports_a_library_it_cannot_find()
+    {
+        profiles.Write("portable", "command = \"/bin/sh\"\nlibraries = \"auto\"\n");
+        var result = Sandboxer("check", "portable");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("portable: ok\n", result.Output);
+
+        string file = profiles.Write("lacking", "command = \"/bin/sh\"\nlibraries = \"auto\"\ndlopen = [\"libsandboxer-absent.so.7\"]\n");
+        var missing = Sandboxer("check", "lacking");
+        Assert.Equal(ExitCodes.Config, missing.ExitCode);
+        Assert.StartsWith($"{file}:2:13: error: libraries: libsandboxer-absent.so.7, dlopen: not found (searched ", missing.Output);
+        Assert.EndsWith("lacking: 1 error, 0 warnings\n", missing.Output);
+    }
+
+    [Fact]
     public void Check_lists_every_error_with_its_place_and_exits_78()
     {
         string file = profiles.Write("broken", "command = \"/opt/none\"\ncomand = 1\n[sandbox]\nro-bind = [\"/nonexistent/a\"]\nargv0 = \"x\"\n");
