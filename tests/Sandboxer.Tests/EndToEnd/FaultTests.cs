@@ -51,12 +51,18 @@ public sealed class FaultTests : IDisposable
         Journal.WaitFor("started");
         var sandbox = service.Sandbox();
 
-        Runner.Run("kill", ["-KILL", service.SupervisorPid!.Value.ToString()]);
+        int supervisor = service.SupervisorPid!.Value;
+        Runner.Run("kill", ["-KILL", supervisor.ToString()]);
 
         // bwrap runs with --die-with-parent; its death is the relay's cue to stop the daemon.
         Journal.WaitFor("started", "stopping", "stopped");
         Processes.AssertAllGone(sandbox, "after the supervisor was killed");
         profiles.AssertLockReleased("orphaned");
+        // supervise-daemon refuses a start while the PID in its pidfile exists. An init reaps the
+        // killed supervisor at once, but this machine's PID 1 reaps nothing: its zombie would
+        // stand for a running supervisor, so the test does what its reaping would mean.
+        if (Processes.Read(supervisor) is { State: 'Z' })
+            File.Delete(service.PidFile);
         // A new supervisor starts the service again at once.
         service.Start();
         Journal.WaitFor("started", "stopping", "stopped", "started");

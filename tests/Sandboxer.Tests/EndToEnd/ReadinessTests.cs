@@ -205,7 +205,8 @@ public sealed class ReadinessTests() : ReadinessTestBase(Published.Binary)
 
         Assert.True(run.ExitCode == 0, run.ToString());
         string shown = RelayOptions(show.Output);
-        Assert.Equal("relay --signal 15 --timeout 30 --lock-fd 4 --args-fd 5 --ready-fd 3 --", shown);
+        // The shipped hub's [seccomp] and [limits] reach the daemon through the confine step's file.
+        Assert.Equal("relay --signal 15 --timeout 30 --lock-fd 4 --args-fd 5 --ready-fd 3 --confine-fd 6 --", shown);
         Assert.Equal(shown, RelayOptions(run.Stderr));
     }
 
