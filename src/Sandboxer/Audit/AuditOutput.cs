@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 
 namespace Sandboxer.Audit;
 
@@ -45,52 +44,59 @@ public static class AuditOutput
     ///   "exposures": [ { "weight", "key", "file", "line", "column", "reason" } ] } ] },
     /// profiles ranked as in the table; file, line and column are null for something left out.
     /// </summary>
-    /// <remarks>The relaxed encoder leaves ' and &lt; as they are (this is not HTML); JSON's own escapes still apply.</remarks>
+    /// <remarks>
+    /// Written by hand: System.Text.Json's writer and its encoders would add about a megabyte to a
+    /// binary that sits in front of every service start, for one command's output.
+    /// </remarks>
     public static byte[] Json(IReadOnlyList<ExposureReport> reports)
     {
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        var json = new StringBuilder();
+        json.Append("{\n  \"schema\": 1,\n  \"maximum\": ").Append(JsonNumber(ExposureReport.Maximum)).Append(",\n  \"profiles\": [");
+        for (int p = 0; p < reports.Count; p++)
         {
-            json.WriteStartObject();
-            json.WriteNumber("schema", 1);
-            json.WriteNumber("maximum", ExposureReport.Maximum);
-            json.WriteStartArray("profiles");
-            foreach (var report in reports)
+            var report = reports[p];
+            json.Append(p == 0 ? "\n" : ",\n").Append("    {\n");
+            json.Append("      \"name\": ").Append(JsonString(report.Name)).Append(",\n");
+            json.Append("      \"file\": ").Append(JsonString(report.File)).Append(",\n");
+            json.Append("      \"score\": ").Append(JsonNumber(report.Score)).Append(",\n");
+            json.Append("      \"exposures\": [");
+            for (int i = 0; i < report.Exposures.Count; i++)
             {
-                json.WriteStartObject();
-                json.WriteString("name", report.Name);
-                json.WriteString("file", report.File);
-                json.WriteNumber("score", report.Score);
-                json.WriteStartArray("exposures");
-                foreach (var e in report.Exposures)
-                {
-                    json.WriteStartObject();
-                    json.WriteNumber("weight", e.Weight);
-                    json.WriteString("key", e.Key);
-                    if (e.At is { } at)
-                    {
-                        json.WriteString("file", at.File);
-                        json.WriteNumber("line", at.Line);
-                        json.WriteNumber("column", at.Column);
-                    }
-                    else
-                    {
-                        json.WriteNull("file");
-                        json.WriteNull("line");
-                        json.WriteNull("column");
-                    }
-                    json.WriteString("reason", e.Reason);
-                    json.WriteEndObject();
-                }
-                json.WriteEndArray();
-                json.WriteEndObject();
+                var e = report.Exposures[i];
+                json.Append(i == 0 ? "\n" : ",\n").Append("        {\n");
+                json.Append("          \"weight\": ").Append(JsonNumber(e.Weight)).Append(",\n");
+                json.Append("          \"key\": ").Append(JsonString(e.Key)).Append(",\n");
+                json.Append("          \"file\": ").Append(e.At is { } at ? JsonString(at.File) : "null").Append(",\n");
+                json.Append("          \"line\": ").Append(e.At is { } l ? JsonNumber(l.Line) : "null").Append(",\n");
+                json.Append("          \"column\": ").Append(e.At is { } c ? JsonNumber(c.Column) : "null").Append(",\n");
+                json.Append("          \"reason\": ").Append(JsonString(e.Reason)).Append("\n        }");
             }
-            json.WriteEndArray();
-            json.WriteEndObject();
+            json.Append(report.Exposures.Count == 0 ? "]\n    }" : "\n      ]\n    }");
         }
-        buffer.WriteByte((byte)'\n');
-        return buffer.ToArray();
+        json.Append(reports.Count == 0 ? "]\n}\n" : "\n  ]\n}\n");
+        return Encoding.UTF8.GetBytes(json.ToString());
     }
+
+    /// <summary>A JSON string (RFC 8259): quote, backslash and control characters escaped, the rest as it is.</summary>
+    public static string JsonString(string text)
+    {
+        var quoted = new StringBuilder(text.Length + 2).Append('"');
+        foreach (char ch in text)
+        {
+            switch (ch)
+            {
+                case '"': quoted.Append("\\\""); break;
+                case '\\': quoted.Append("\\\\"); break;
+                case '\n': quoted.Append("\\n"); break;
+                case '\t': quoted.Append("\\t"); break;
+                case < ' ' or '\u007f': quoted.Append("\\u").Append(((int)ch).ToString("x4", CultureInfo.InvariantCulture)); break;
+                default: quoted.Append(ch); break;
+            }
+        }
+        return quoted.Append('"').ToString();
+    }
+
+    private static string JsonNumber(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
     private static string Where(Exposure e) => e.At is { } at ? $"{Path.GetFileName(at.File)}:{at.Line}:{at.Column}" : "(not set)";
 

@@ -174,4 +174,16 @@ public class ExposureTests
         Assert.Equal(JsonValueKind.Null, exposures[1].GetProperty("line").ValueKind);
         Assert.StartsWith("network shared on every port", exposures[1].GetProperty("reason").GetString());
     }
+
+    [Theory]
+    [InlineData("plain")]
+    [InlineData("a \"quoted\" back\\slash")]
+    [InlineData("tab\tnewline\nescape\u001b[31mdel\u007f nul\u0000")]
+    [InlineData("ünïcode ‮ stays")]
+    public void A_json_string_reads_back_as_the_same_text(string text)
+    {
+        using var json = JsonDocument.Parse(AuditOutput.JsonString(text));
+        Assert.Equal(text, json.RootElement.GetString());
+        Assert.DoesNotContain('\u001b', AuditOutput.JsonString(text));
+    }
 }
