@@ -4,18 +4,7 @@ namespace Sandboxer.Tests.Composition;
 
 public class ComposerTests
 {
-    private const string Defaults = """
-        bwrap = "/usr/bin/bwrap"
-        [sandbox]
-        unshare-all = true
-        clearenv = true
-        cap-drop = ["ALL"]
-        new-session = true
-        die-with-parent = true
-        hostname = "host"
-        dev = "/dev"
-        tmpfs = ["/tmp"]
-        """;
+    private const string Defaults = Toml.SeedDefaults;
 
     private static string Line(List<string> argv) => string.Join(' ', argv);
 

@@ -116,21 +116,7 @@ public class ImporterTests
     [Fact]
     public void An_existing_hub_is_kept_when_it_gives_every_script_the_same_sandbox()
     {
-        // The seed's bwrap-defaults as a hub (the shipped one has hardened it since).
-        const string seedPolicy = """
-            bwrap = "/usr/bin/bwrap"
-            [sandbox]
-            unshare-all = true
-            clearenv = true
-            cap-drop = ["ALL"]
-            new-session = true
-            die-with-parent = true
-            hostname = "host"
-            dev = "/dev"
-            tmpfs = ["/tmp"]
-
-            """;
-        var plan = Plan(new() { ["/s/bwrap-monerod"] = Seed("monerod") }, existingHub: seedPolicy);
+        var plan = Plan(new() { ["/s/bwrap-monerod"] = Seed("monerod") }, existingHub: Toml.SeedDefaults + "\n");
         Assert.Empty(plan.Errors);
         Assert.DoesNotContain(plan.Files, f => f.FileName == "defaults.toml");
         Assert.Contains(plan.Notes, n => n.Message.Contains("kept"));

@@ -7,6 +7,20 @@ namespace Sandboxer.Tests.Support;
 /// <summary>Profiles from text, for tests that need no file and no process.</summary>
 public static class Toml
 {
+    /// <summary>The seed's bwrap-defaults as a hub (the shipped one has been hardened since).</summary>
+    public const string SeedDefaults = """
+        bwrap = "/usr/bin/bwrap"
+        [sandbox]
+        unshare-all = true
+        clearenv = true
+        cap-drop = ["ALL"]
+        new-session = true
+        die-with-parent = true
+        hostname = "host"
+        dev = "/dev"
+        tmpfs = ["/tmp"]
+        """;
+
     public const string Hub = "/etc/sandboxer/defaults.toml";
     public const string Spoke = "/etc/sandboxer/svc.toml";
 
