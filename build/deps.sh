@@ -18,6 +18,9 @@ DEBIAN_TEST="$DEBIAN_TEST socat tor ffmpeg"
 ALPINE_TEST="$ALPINE_TEST socat tor ffmpeg setpriv util-linux-misc openrc"
 # musl's libc.so and nm/readelf for the libc import check; qemu runs the arm64 binary on x64.
 DEBIAN_TEST="$DEBIAN_TEST musl-dev binutils qemu-user-static"
+# The kernel's syscall numbers, against which the seccomp tables are checked.
+DEBIAN_TEST="$DEBIAN_TEST linux-libc-dev"
+ALPINE_TEST="$ALPINE_TEST linux-headers"
 # musl-gcc builds the programs the musl library tests run (issue 9).
 DEBIAN_TEST="$DEBIAN_TEST musl-tools"
 ALPINE_TEST="$ALPINE_TEST musl-dev binutils"
