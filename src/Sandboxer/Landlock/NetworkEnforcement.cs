@@ -54,6 +54,9 @@ public static class NetworkEnforcement
     /// <summary>Before bwrap starts: refuses a start the relay would refuse, naming where the key is.</summary>
     public static void CheckKernel(Profiles.NetworkSettings network)
     {
+        // Every start passes here: no probe of the kernel for a profile with nothing to hold.
+        if (!network.Rules.RestrictsAnything)
+            return;
         int abi = KernelAbi(out int errno);
         if (Decide(network.Rules, abi) == Enforcement.Refuse && network.Restricting is var (key, at))
             throw SandboxerException.Config($"{at}: {key}: {Lacking(abi, errno)}: not starting (set [network] best-effort = true to start without them)");

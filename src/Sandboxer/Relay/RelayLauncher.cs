@@ -59,6 +59,10 @@ public static class RelayLauncher
         return new RelayPlan(start, binds, options, []);
     }
 
+    /// <summary>Without the relay, the descriptor bwrap reads the daemon's seccomp filter from (--seccomp); null otherwise.</summary>
+    public static int? FilterDescriptor(Profile profile, RelayPlan? relay, Confinement.Confinement confinement) =>
+        relay is null && confinement.Filter is not null ? Numbers(profile).First() : null;
+
     /// <summary>
     /// The numbers the launcher's own descriptors take, in order (the relay's, or bwrap's seccomp
     /// filter without the relay): never one the profile passes on as it is.

@@ -41,7 +41,7 @@ public sealed class RunCommand : ICommand
         var confinement = Confinement.Confinement.From(profile, forRun: true);
         var relay = profile.Stop.Relay ? RelayLauncher.Prepare(profile, daemon, confinement) : null;
         // Without the relay, bwrap installs the filter and the limits are set on bwrap itself.
-        int? seccompFd = relay is null && confinement.Filter is not null ? RelayLauncher.Numbers(profile).First() : null;
+        int? seccompFd = RelayLauncher.FilterDescriptor(profile, relay, confinement);
         var argv = Composer.Compose(profile, daemon, relay, seccompFd, libraries);
         if (logger.IsEnabled(LogLevel.Debug))
             Log.Exec(logger, System.Text.Encoding.UTF8.GetString(ShellQuote.Line(argv)).TrimEnd('\n'));

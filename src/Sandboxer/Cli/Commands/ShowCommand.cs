@@ -18,7 +18,7 @@ public sealed class ShowCommand : ICommand
         var libraries = Elf.LibraryPlan.Mounts(profile, logger);
         var confinement = Confinement.Confinement.From(profile, forRun: false);
         var relay = profile.Stop.Relay ? RelayLauncher.Describe(profile, daemon, confinement) : null;
-        int? seccompFd = relay is null && confinement.Filter is not null ? RelayLauncher.Numbers(profile).First() : null;
+        int? seccompFd = RelayLauncher.FilterDescriptor(profile, relay, confinement);
         using var stdout = Console.OpenStandardOutput();
         stdout.Write(ShellQuote.Line(Composer.Compose(profile, daemon, relay, seccompFd, libraries)));
         return 0;
