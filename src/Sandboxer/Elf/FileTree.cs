@@ -116,8 +116,12 @@ public sealed class FileTree
     /// Opens a resolved regular file for reading without following a link or blocking on a FIFO
     /// swapped in since; null if it is no longer a regular file.
     /// </summary>
-    public SafeFileHandle? OpenRegular(string resolved)
+    public SafeFileHandle? OpenRegular(string resolved) => OpenRegular(resolved, out _);
+
+    /// <param name="length">The file's size, from the same check.</param>
+    public SafeFileHandle? OpenRegular(string resolved, out long length)
     {
+        length = 0;
         const int AtCurrentDirectory = -100;
         if (Libc.OpenAt(AtCurrentDirectory, Outside(resolved), Libc.OpenReadOnly | Libc.OpenNoFollow | Libc.OpenCloseOnExec | Libc.OpenNonBlocking, 0, out int fd) != 0)
             return null;
@@ -127,6 +131,7 @@ public sealed class FileTree
             handle.Dispose();
             return null;
         }
+        length = (long)status.Size;
         return handle;
     }
 

@@ -45,7 +45,7 @@ public static partial class LibraryPlan
             LogChosen(logger, file.Path, file.Reason);
             mounts.Add(new MountOp("ro-bind", [tree.Outside(file.Path), file.Path], file.Path, null, 0, [], settings.Mode.Value.Location));
         }
-        return mounts;
+        return DirectoryBinds.Group(mounts, tree, logger);
     }
 
     /// <summary>What the profile binds itself, same path on both sides: nothing under it needs a bind of its own.</summary>

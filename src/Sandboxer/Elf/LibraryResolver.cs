@@ -31,6 +31,8 @@ public sealed class LibraryResolver
     private readonly Dictionary<string, ElfFile> parsed = new(StringComparer.Ordinal);
     private readonly Dictionary<ElfKind, LoaderCache> caches = [];
     private readonly Dictionary<string, string[]> variants = new(StringComparer.Ordinal);
+    // Each file's first bytes, read into one buffer: objects are read one at a time.
+    private readonly byte[] page = new byte[ElfFile.FirstRead];
 
     /// <param name="context">What errors begin with: the profile's file, line, column and key.</param>
     public LibraryResolver(FileTree tree, string context)
@@ -61,20 +63,19 @@ public sealed class LibraryResolver
     {
         var walk = Existing(path, path);
         ElfFile elf;
-        using (var handle = tree.OpenRegular(walk.Path) ?? throw Error($"{path}: not a regular file"))
+        using (var handle = tree.OpenRegular(walk.Path, out long length) ?? throw Error($"{path}: not a regular file"))
         {
-            Span<byte> start = stackalloc byte[ShebangBytes];
-            int got = RandomAccess.Read(handle, start, 0);
-            if (got >= 2 && start[0] == '#' && start[1] == '!')
+            int got = ReadPage(handle, length, path);
+            if (got >= 2 && page[0] == '#' && page[1] == '!')
             {
                 if (scripts == MaxScripts)
                     throw Error($"{path}: more than {MaxScripts} levels of #! interpreters");
-                string interpreter = Shebang(start[2..got], path);
+                string interpreter = Shebang(page.AsSpan(2, Math.Min(got, ShebangBytes) - 2), path);
                 Add(walk, why);
                 AddProgram(interpreter, dlopen, rules, "#! interpreter of " + path, scripts + 1);
                 return;
             }
-            elf = Parse(walk.Path, handle, path);
+            elf = Parse(walk.Path, handle, length, got, path);
         }
         Add(walk, why);
         if (elf.Interpreter is null && rules is null)
@@ -112,10 +113,15 @@ public sealed class LibraryResolver
         return tree.Resolve(path) is { IsRegularFile: true } walk ? walk : throw Error($"{what}: no such file");
     }
 
-    private ElfFile Parse(string resolved, Microsoft.Win32.SafeHandles.SafeFileHandle handle, string label)
+    /// <summary>Reads a file's first page into <see cref="page"/>: how many bytes it has there.</summary>
+    private int ReadPage(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long length, string label) =>
+        ElfFile.Read(handle, page.AsSpan(0, (int)Math.Min(length, page.Length)), 0, context + ": " + label);
+
+    /// <param name="got">How many of the file's first bytes <see cref="page"/> holds.</param>
+    private ElfFile Parse(string resolved, Microsoft.Win32.SafeHandles.SafeFileHandle handle, long length, int got, string label)
     {
         if (!parsed.TryGetValue(resolved, out var elf))
-            parsed[resolved] = elf = ElfFile.Read(handle, context + ": " + label);
+            parsed[resolved] = elf = ElfFile.Read(handle, length, page.AsSpan(0, got), context + ": " + label);
         return elf;
     }
 
@@ -123,8 +129,8 @@ public sealed class LibraryResolver
     {
         if (parsed.TryGetValue(resolved, out var elf))
             return elf;
-        using var handle = tree.OpenRegular(resolved) ?? throw Error($"{label}: not a regular file");
-        return Parse(resolved, handle, label);
+        using var handle = tree.OpenRegular(resolved, out long length) ?? throw Error($"{label}: not a regular file");
+        return Parse(resolved, handle, length, ReadPage(handle, length, label), label);
     }
 
     /// <summary>
@@ -135,12 +141,13 @@ public sealed class LibraryResolver
     {
         if (parsed.TryGetValue(resolved, out var elf))
             return (elf.Kind, elf.Kind == wanted ? elf : null);
-        using var handle = tree.OpenRegular(resolved);
+        using var handle = tree.OpenRegular(resolved, out long length);
         if (handle is null)
             return (null, null);
-        Span<byte> header = stackalloc byte[20];
-        var kind = RandomAccess.Read(handle, header, 0) == header.Length ? ElfFile.Identify(header) : null;
-        return kind == wanted ? (kind, Parse(resolved, handle, label)) : (kind, null);
+        // The first page tells the kind and holds most of the headers: one read for both.
+        int got = ReadPage(handle, length, label);
+        var kind = ElfFile.Identify(page.AsSpan(0, got));
+        return kind == wanted ? (kind, Parse(resolved, handle, length, got, label)) : (kind, null);
     }
 
     private void Add(FileTree.Walk walk, string reason)
