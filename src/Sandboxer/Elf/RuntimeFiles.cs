@@ -36,17 +36,17 @@ public static class RuntimeFiles
         {
             var absent = new List<string>();
             string why = $"runtime = \"{name}\"";
-            void File(string path, string what)
+            void AddFile(string path, string what)
             {
                 if (!resolver.AddIfPresent(path, $"{why}: {what}"))
                     absent.Add(path);
             }
-            void Directory(string path, string what)
+            void AddDirectory(string path, string what)
             {
                 if (!resolver.AddDirectoryIfPresent(path, $"{why}: {what}"))
                     absent.Add(path + "/");
             }
-            void Libraries(IEnumerable<(string Name, string What)> libraries)
+            void AddLibraries(IEnumerable<(string Name, string What)> libraries)
             {
                 var wanted = libraries.Select(l => (l.Name, $"{why}: {l.What}")).ToList();
                 if (wanted.Count == 0)
@@ -64,28 +64,28 @@ public static class RuntimeFiles
                 case ThreadCancel when glibc:
                     // pthread_cancel and pthread_exit unwind the thread with libgcc_s, which glibc
                     // loads then; without it the process aborts ("libgcc_s.so.1 must be installed").
-                    Libraries([("libgcc_s.so.1", "glibc loads it to unwind a cancelled or exiting thread")]);
+                    AddLibraries([("libgcc_s.so.1", "glibc loads it to unwind a cancelled or exiting thread")]);
                     break;
                 case Hosts or Users:
                     bool hosts = name == Hosts;
                     foreach (var file in hosts ? HostFiles : UserFiles)
-                        File(file, hosts ? "read to resolve names" : "read to look up accounts");
+                        AddFile(file, hosts ? "read to resolve names" : "read to look up accounts");
                     if (glibc)
                     {
-                        File("/etc/nsswitch.conf", "glibc's name service switch");
-                        Libraries(NssModules(tree, hosts ? HostDatabases : UserDatabases)
+                        AddFile("/etc/nsswitch.conf", "glibc's name service switch");
+                        AddLibraries(NssModules(tree, hosts ? HostDatabases : UserDatabases)
                             .Select(module => ($"libnss_{module}.so.2", $"the \"{module}\" service of /etc/nsswitch.conf")));
                     }
                     break;
                 case Gconv when libcDirectory is not null:
                     // glibc's iconv modules, in its library directory, loaded by path; all bound whole.
-                    Directory(libcDirectory + "/gconv", "glibc's iconv modules (GCONV_PATH's default)");
+                    AddDirectory(libcDirectory + "/gconv", "glibc's iconv modules (GCONV_PATH's default)");
                     break;
                 case Locale when glibc:
-                    Directory("/usr/lib/locale", "glibc's compiled locales (locale-archive, C.utf8)");
+                    AddDirectory("/usr/lib/locale", "glibc's compiled locales (locale-archive, C.utf8)");
                     break;
                 case OpenSsl:
-                    AddOpenSsl(resolver, tree, File, Directory, Libraries, absent);
+                    AddOpenSsl(resolver, tree, AddFile, AddDirectory, AddLibraries, absent);
                     break;
                 default:
                     // musl unwinds without libgcc_s and builds in iconv and its locales; a static program has no loader to load them.
