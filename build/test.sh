@@ -33,6 +33,8 @@ mkdir -p "$probes"
 for source in "$ROOT"/tests/Sandboxer.Tests/Support/Probes/*.c; do
     gcc -static -O2 -Wall -Werror -o "$probes/$(basename "$source" .c)" "$source"
 done
+# Linked dynamically against glibc, for runtime = [...] (issue 9): what it loads at run time.
+gcc -O2 -Wall -Werror -pthread -o "$probes/cancel-dynamic" "$ROOT/tests/Sandboxer.Tests/Support/Dynamic/cancel.c"
 # Programs linked dynamically against musl's loader (issue 9), built here for both runs too:
 # hello finds libgreet.so through RUNPATH $ORIGIN/lib; hello-pathfile names a loader under a
 # prefix of the test's own, so that its /etc/ld-musl-ARCH.path is the test's, not the machine's.

@@ -135,6 +135,18 @@ public sealed class FileTree
         return handle;
     }
 
+    /// <summary>A small configuration file's text (its first 64 KB), through its links; null if it is not a regular file.</summary>
+    public string? ReadSmall(string path)
+    {
+        if (Resolve(path) is not { IsRegularFile: true } walk || OpenRegular(walk.Path) is not { } handle)
+            return null;
+        using (handle)
+        {
+            var data = new byte[Math.Min(RandomAccess.GetLength(handle), 64 * 1024)];
+            return System.Text.Encoding.UTF8.GetString(data, 0, RandomAccess.Read(handle, data, 0));
+        }
+    }
+
     /// <summary>The names in a directory of the tree, sorted; none if it is not one.</summary>
     public string[] List(string resolved)
     {

@@ -28,6 +28,7 @@ public sealed class LibraryResolver
     private readonly HashSet<string> fileSet = new(StringComparer.Ordinal);
     private readonly List<SymbolicLink> links = [];
     private readonly HashSet<string> linkSet = new(StringComparer.Ordinal);
+    private readonly HashSet<string> directories = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ElfFile> parsed = new(StringComparer.Ordinal);
     private readonly Dictionary<ElfKind, LoaderCache> caches = [];
     private readonly Dictionary<string, string[]> variants = new(StringComparer.Ordinal);
@@ -50,16 +51,22 @@ public sealed class LibraryResolver
 
     public IReadOnlyList<ResolvedFile> Files => files;
     public IReadOnlyList<SymbolicLink> Links => links;
+    /// <summary>Which of <see cref="Files"/> are directories, bound whole.</summary>
+    public IReadOnlySet<string> BoundDirectories => directories;
+    /// <summary>Libraries asked for only if present that the loader would not find, each with why it was asked for.</summary>
+    public List<string> NotFound { get; } = [];
 
     /// <summary>
     /// Adds a program with everything its loader opens, and the libraries in <paramref name="dlopen"/>
     /// as the program itself would load them at run time.
     /// </summary>
     /// <param name="rules">The search rules to use for an object without an interpreter (a library examined alone).</param>
-    public void AddProgram(string path, IReadOnlyList<string> dlopen, LoaderRules? rules = null) =>
-        AddProgram(path, dlopen, rules, "program", 0);
+    /// <param name="ifPresent">Libraries the program may load at run time, each with why: added when the loader would find them, passed over when not.</param>
+    /// <returns>The rules its libraries were found by; null for a static program.</returns>
+    public LoaderRules? AddProgram(string path, IReadOnlyList<string> dlopen, LoaderRules? rules = null, IReadOnlyList<(string Name, string Why)>? ifPresent = null) =>
+        AddProgram(path, dlopen, rules, ifPresent ?? [], "program", 0);
 
-    private void AddProgram(string path, IReadOnlyList<string> dlopen, LoaderRules? rules, string why, int scripts)
+    private LoaderRules? AddProgram(string path, IReadOnlyList<string> dlopen, LoaderRules? rules, IReadOnlyList<(string Name, string Why)> ifPresent, string why, int scripts)
     {
         var walk = Existing(path, path);
         ElfFile elf;
@@ -72,8 +79,7 @@ public sealed class LibraryResolver
                     throw Error($"{path}: more than {MaxScripts} levels of #! interpreters");
                 string interpreter = Shebang(page.AsSpan(2, Math.Min(got, ShebangBytes) - 2), path);
                 Add(walk, why);
-                AddProgram(interpreter, dlopen, rules, "#! interpreter of " + path, scripts + 1);
-                return;
+                return AddProgram(interpreter, dlopen, rules, ifPresent, "#! interpreter of " + path, scripts + 1);
             }
             elf = Parse(walk.Path, handle, length, got, path);
         }
@@ -82,14 +88,18 @@ public sealed class LibraryResolver
         {
             if (elf.Needed.Count > 0 || dlopen.Count > 0)
                 throw Error($"{path}: needs libraries but names no interpreter, so no loader's rules apply");
-            return;
+            return null;
         }
         var main = new Loaded(walk.Path, walk.Path, elf, null);
-        var program = new Program(this, main, rules ?? RulesFor(elf.Interpreter!));
+        var used = rules ?? RulesFor(elf.Interpreter!);
+        var program = new Program(this, main, used);
         program.Start();
         foreach (var name in dlopen)
-            program.Load(name, main, "dlopen");
+            program.Load(name, main, "dlopen", required: true);
+        foreach (var (name, reason) in ifPresent)
+            program.Load(name, main, reason, required: false);
         program.Finish();
+        return used;
     }
 
     private static LoaderRules RulesFor(string interpreter) =>
@@ -161,11 +171,26 @@ public sealed class LibraryResolver
             files.Add(new ResolvedFile(walk.Path, reason));
     }
 
-    /// <summary>Adds a configuration file the loader reads, if it exists.</summary>
-    private void AddIfPresent(string path, string reason)
+    /// <summary>Adds a file the loader or the program reads, if it exists; whether it does.</summary>
+    public bool AddIfPresent(string path, string reason)
     {
-        if (tree.Resolve(path) is { IsRegularFile: true } walk)
-            Add(walk, reason);
+        if (tree.Resolve(path) is not { IsRegularFile: true } walk)
+            return false;
+        Add(walk, reason);
+        return true;
+    }
+
+    /// <summary>
+    /// Adds a directory whose every file the program may open (gconv modules, locales,
+    /// certificates), bound whole, if it exists; whether it does.
+    /// </summary>
+    public bool AddDirectoryIfPresent(string path, string reason)
+    {
+        if (tree.Resolve(path) is not { IsDirectory: true } walk || walk.Path == "/")
+            return false;
+        Add(walk, reason);
+        directories.Add(walk.Path);
+        return true;
     }
 
     private SandboxerException Error(string why) => SandboxerException.Config($"{context}: {why}");
@@ -214,7 +239,8 @@ public sealed class LibraryResolver
             }
         }
 
-        public void Load(string name, Loaded requester, string why)
+        /// <param name="required">Whether a library that is not found is an error, or only not loaded.</param>
+        public void Load(string name, Loaded requester, string why, bool required = true)
         {
             if (name.Length == 0)
                 throw resolver.Error($"{requester.FoundAs}: an empty library name");
@@ -249,6 +275,11 @@ public sealed class LibraryResolver
                         byName.TryAdd(soName, first);
                     return;
                 }
+            }
+            if (!required)
+            {
+                resolver.NotFound.Add($"{name} ({why})");
+                return;
             }
             throw resolver.Error($"{name}, {why}: not found (searched {(searched.Count == 0 ? "nothing" : string.Join(", ", searched))})");
         }
@@ -473,17 +504,7 @@ public sealed class LibraryResolver
 
         private IEnumerable<string> MuslSystemPath()
         {
-            string? text = null;
-            if (MuslPathFile() is string pathFile && resolver.tree.Resolve(pathFile) is { IsRegularFile: true } walk
-                && resolver.tree.OpenRegular(walk.Path) is { } handle)
-            {
-                using (handle)
-                {
-                    var data = new byte[Math.Min(RandomAccess.GetLength(handle), 64 * 1024)];
-                    int got = RandomAccess.Read(handle, data, 0);
-                    text = Encoding.UTF8.GetString(data, 0, got);
-                }
-            }
+            string? text = MuslPathFile() is string pathFile ? resolver.tree.ReadSmall(pathFile) : null;
             foreach (var dir in (text ?? "/lib:/usr/local/lib:/usr/lib").Split([':', '\n'], StringSplitOptions.RemoveEmptyEntries))
             {
                 if (dir.StartsWith('/'))
