@@ -293,13 +293,14 @@ public sealed class ReadinessTests() : ReadinessTestBase(Published.Binary)
         string sayReady = notify == "socket" ? "printf READY=1 | socat -u - UNIX-SENDTO:\"$NOTIFY_SOCKET\"" : "echo >&3";
         Profile("daemon", notify);
         var service = new SupervisedService(profiles, who, "daemon",
-            "-c", $"while [ ! -e /out/go ]; do sleep 0.1; done; echo notifying >> /out/journal; {sayReady}; exec sleep 600");
+            "-c", $"while [ ! -e /out/go ]; do sleep 0.1; done; echo notifying with umask $(umask) >> /out/journal; {sayReady}; exec sleep 600");
         services.Add(service);
 
         // OpenRC binds its socket with the umask the supervisor starts with: a service account
-        // can connect only if the socket is writable by others. umask 000 is the test's way to
-        // get there, not an admin's: it makes the supervisor's pidfile and state world-writable
-        // too (see the README, and the next test for what root's umask gives).
+        // can connect only if that is 000, which an init script sets at the end of its start_pre
+        // (see the README, and the next test for what root's 022 gives). supervise-daemon then
+        // applies its own (--umask, 022 by default) to all else: its pidfile, and the daemon
+        // unless PAM sets another for command_user.
         using var start = service.BeginStart(["--notify", notify == "socket" ? "socket:ready" : notify],
             prelude: who == Account.Service && notify == "socket" ? "umask 000" : "");
         if (!Stack.OpenRCHas("0.62"))
@@ -317,7 +318,12 @@ public sealed class ReadinessTests() : ReadinessTestBase(Published.Binary)
 
         var started = Runner.Wait(start, 20);
         Assert.True(started.ExitCode == 0, $"{started}\nlog: {service.ReadLog()}");
-        Assert.Equal("notifying\n", File.ReadAllText(Path.Combine(output, "journal")));
+        string journal = File.ReadAllText(Path.Combine(output, "journal"));
+        Assert.Matches("^notifying with umask 0[0-7]{3}\n$", journal);
+        // The umask 000 the socket needed reached neither the daemon (which has supervise-daemon's
+        // own, or PAM's for command_user) nor the supervisor's pidfile.
+        Assert.NotEqual("notifying with umask 0000\n", journal);
+        Assert.Equal((UnixFileMode)Convert.ToInt32("644", 8), File.GetUnixFileMode(service.PidFile));
         Assert.Equal(Processes.RealPath(Published.Bwrap), Processes.Executable(service.ChildPid!.Value));
     }
 
