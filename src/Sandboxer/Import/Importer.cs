@@ -119,6 +119,19 @@ public static class Importer
         return new ImportPlan(files, errors, notes);
     }
 
+    /// <summary>A script's bytes as text: a wrapper is read, never run, so bytes that are not UTF-8 are refused rather than guessed at.</summary>
+    public static string Text(byte[] bytes, string path)
+    {
+        try
+        {
+            return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new SandboxerException(ExitCodes.DataError, $"{path}: not valid UTF-8");
+        }
+    }
+
     /// <summary>bwrap-NAME gives NAME; any other file name must itself be a profile name.</summary>
     private static string? ServiceName(string path, List<Finding> errors)
     {
@@ -143,18 +156,27 @@ public static class Importer
     {
         var profile = new Profile { Name = name };
         string hubFile = ProfileStore.HubName + ".toml", spokeFile = name + ".toml";
-        List<string> composed;
         try
         {
             ProfileReader.Apply(profile, TomlTree.Parse(hubText, hubFile), isHub: true);
             ProfileReader.Apply(profile, TomlTree.Parse(spokeText, spokeFile), isHub: false);
             ProfileStore.Validate(profile, spokeFile);
-            composed = Composer.Compose(profile, Composer.Daemon(profile, []), null).Skip(1).Select(Encoding.UTF8.GetString).ToList();
+            return Compare(profile, [], scriptArgv);
         }
         catch (SandboxerException e)
         {
             return "the profile it gives is refused: " + e.Message;
         }
+    }
+
+    /// <summary>
+    /// Null when <paramref name="profile"/>, without the relay (which a script does not have),
+    /// composes the sandbox <paramref name="scriptArgv"/> (bwrap's arguments) makes; else how they differ.
+    /// </summary>
+    /// <param name="libraries">What libraries = "auto" binds (<see cref="Elf.LibraryPlan"/>): mounts like the profile's own.</param>
+    public static string? Compare(Profile profile, IReadOnlyList<MountOp> libraries, IReadOnlyList<string> scriptArgv)
+    {
+        var composed = Composer.Compose(profile, Composer.Daemon(profile, []), null, libraries: libraries).Skip(1).Select(Encoding.UTF8.GetString).ToList();
         var ours = Units.Of(composed);
         var theirs = Units.Of(scriptArgv);
         if (theirs.Inversion is { } inversion)

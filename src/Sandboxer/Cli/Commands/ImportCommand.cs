@@ -1,4 +1,3 @@
-using System.Text;
 using Sandboxer.Import;
 
 namespace Sandboxer.Cli.Commands;
@@ -55,11 +54,7 @@ public sealed class ImportCommand : ICommand
     {
         try
         {
-            return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(File.ReadAllBytes(path));
-        }
-        catch (DecoderFallbackException)
-        {
-            throw new SandboxerException(ExitCodes.DataError, $"{path}: not valid UTF-8");
+            return Importer.Text(File.ReadAllBytes(path), path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
