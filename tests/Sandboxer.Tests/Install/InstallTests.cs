@@ -103,7 +103,7 @@ public sealed class InstallTests : IDisposable
     public void A_file_that_is_no_wrapper_script_at_the_links_name_is_never_replaced()
     {
         string old = WriteWrapper("#!/bin/sh\nexec bwrap ...\n");
-        AssertKept(Install("--openrc", "monerod"), old, "#!/bin/sh\nexec bwrap ...\n", "it drops its caller's arguments");
+        AssertKept(Install("--openrc", "monerod"), old, "#!/bin/sh\nexec bwrap ...\n", "import cannot read it as a wrapper script: " + old + ":2: ...: bwrap would look the command up");
     }
 
     [Fact]
@@ -144,6 +144,22 @@ public sealed class InstallTests : IDisposable
         string text = wrapper.Replace(" \"$@\"", "");
         string old = WriteWrapper(text);
         AssertKept(Install(), old, text, "it drops its caller's arguments, which the link passes to the daemon");
+    }
+
+    [Fact]
+    public void A_wrapper_script_that_runs_another_bwrap_is_kept()
+    {
+        string text = wrapper.Replace("exec bwrap ", "exec /opt/bwrap-0.4/bwrap ");
+        string old = WriteWrapper(text);
+        AssertKept(Install(), old, text, $"it runs /opt/bwrap-0.4/bwrap, and the profile {Published.Bwrap}");
+    }
+
+    [Fact]
+    public void A_wrapper_script_with_an_option_that_takes_a_descriptor_is_kept()
+    {
+        string text = wrapper.Replace("--die-with-parent", "--die-with-parent --sync-fd 3");
+        string old = WriteWrapper(text);
+        AssertKept(Install(), old, text, "import cannot read it as a wrapper script: " + old + ":3: --sync-fd takes a file descriptor");
     }
 
     [Fact]
