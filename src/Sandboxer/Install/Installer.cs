@@ -119,23 +119,12 @@ public static class Installer
             return;
 
         string backup = Backup(options.BackupDirectory, service + ".initd", before);
-        var mode = File.GetUnixFileMode(script);
-        string fresh = Path.Combine(options.InitDirectory, $".{service}.sandboxer-new");
-        FileWriter.Create(fresh, after, mode);
-        try
-        {
-            File.Move(fresh, script, overwrite: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            File.Delete(fresh);
-            throw SandboxerException.Io(script, e, ExitCodes.CannotCreate);
-        }
+        FileWriter.Replace(options.InitDirectory, service, after, File.GetUnixFileMode(script));
         Console.Out.Write($"wrote {script} (the original is {backup})\n");
     }
 
     /// <summary>The original's text under a name not yet taken, in a directory only root may read.</summary>
-    private static string Backup(string directory, string name, string text)
+    public static string Backup(string directory, string name, string text)
     {
         if (!Directory.Exists(directory))
             Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);

@@ -4,8 +4,10 @@ using Sandboxer.Tests.Support;
 namespace Sandboxer.Tests.EndToEnd;
 
 /// <summary>
-/// The migration the seed's admin makes, end to end with the published binary: a root-owned bin
-/// directory holding the seed's bwrap-defaults and bwrap-monerod, `sandboxer import bin/bwrap-*`,
+/// The migration the seed's admin makes, end to end with the published binary: the package
+/// installed first (its defaults.toml in the profile directory and as shipped beside the binary),
+/// a root-owned bin directory holding the seed's bwrap-defaults and bwrap-monerod,
+/// `sandboxer import bin/bwrap-*` (which replaces the package's hub with the scripts'),
 /// `sandboxer install monerod --openrc SERVICE` over the distribution's monerod init script, and
 /// the service started and stopped by the real supervise-daemon. monerod is not on this machine,
 /// so socat stands in for it (an echo server on a socket in the data directory, logging to the
@@ -59,9 +61,19 @@ public sealed class MigrationTests : IDisposable
         File.WriteAllText(service.Script, originalInit);
         File.SetUnixFileMode(service.Script, (UnixFileMode)Convert.ToInt32("755", 8));
 
-        // import writes the hub itself.
-        File.Delete(Path.Combine(profiles.Path, "defaults.toml"));
+        // The package's layout, as the .deb and the APKBUILD install it, with the binary in bin/:
+        // defaults.toml as shipped both in the profile directory (the conffile) and in
+        // share/sandboxer/profiles beside bin/ (the pristine copy import compares it with).
+        packagedHub = File.ReadAllText(Path.Combine(Published.RepositoryRoot, "profiles", "defaults.toml"));
+        string share = profiles.Root;
+        foreach (var part in new[] { "share", "sandboxer", "profiles" })
+            share = Accounts.OwnedDirectory(Account.Root, Path.Combine(share, part));
+        _ = profiles.Sandboxer;
+        File.WriteAllText(Path.Combine(share, "defaults.toml"), packagedHub);
+        profiles.Write("defaults", packagedHub);
     }
+
+    private readonly string packagedHub;
 
     public void Dispose()
     {
@@ -77,11 +89,17 @@ public sealed class MigrationTests : IDisposable
         // The sandbox the script makes, as supervise-daemon would run it.
         var theirs = SeedParityTests.Units(seed.RunScript(script, daemonArgs));
 
-        var import = Runner.Run(profiles.Sandboxer, ["import", .. Directory.GetFiles(bin, "bwrap-*").Order()], profiles.Environment());
+        string hub = Path.Combine(profiles.Path, "defaults.toml");
+        var import = Runner.Run(profiles.Sandboxer, ["import", .. Directory.GetFiles(bin, "bwrap-*").Order(), "--backup-dir", backups], profiles.Environment());
         Assert.True(import.ExitCode == 0, import.ToString());
         Assert.Contains($"wrote {Path.Combine(profiles.Path, "monerod.toml")}", import.Output);
+        // The package's hub gives way to the scripts' shared options, kept aside, and what it set that they do not is said.
+        Assert.Contains($"replaced {hub}, the package's as shipped, with the imported one (the package's is {Path.Combine(backups, "defaults.toml")})", import.Output);
+        Assert.Contains($"sandboxer: note: {hub}: the scripts' shared options are your policy and replace the package's hub; the package's also set disable-userns, [seccomp], [limits], which yours does not: see sandboxer audit", import.Stderr);
+        Assert.Equal(packagedHub, File.ReadAllText(Path.Combine(backups, "defaults.toml")));
+        Assert.StartsWith("# Imported by sandboxer import from ", File.ReadAllText(hub));
         // The relay's state under this test's root, not /run/sandboxer, which parallel tests share.
-        File.AppendAllText(Path.Combine(profiles.Path, "defaults.toml"), $"\n[stop]\nstate = \"{profiles.State}\"\n");
+        File.AppendAllText(hub, $"\n[stop]\nstate = \"{profiles.State}\"\n");
 
         string[] install = ["install", "monerod", "--openrc", service.Name, "--link-dir", bin, "--init-dir", service.InitDirectory, "--backup-dir", backups];
         var dryRun = Runner.Run(profiles.Sandboxer, [.. install, "--dry-run"], profiles.Environment());
