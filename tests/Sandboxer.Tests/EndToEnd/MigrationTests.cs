@@ -64,13 +64,7 @@ public sealed class MigrationTests : IDisposable
         // The package's layout, as the .deb and the APKBUILD install it, with the binary in bin/:
         // defaults.toml as shipped both in the profile directory (the conffile) and in
         // share/sandboxer/profiles beside bin/ (the pristine copy import compares it with).
-        packagedHub = File.ReadAllText(Path.Combine(Published.RepositoryRoot, "profiles", "defaults.toml"));
-        string share = profiles.Root;
-        foreach (var part in new[] { "share", "sandboxer", "profiles" })
-            share = Accounts.OwnedDirectory(Account.Root, Path.Combine(share, part));
-        _ = profiles.Sandboxer;
-        File.WriteAllText(Path.Combine(share, "defaults.toml"), packagedHub);
-        profiles.Write("defaults", packagedHub);
+        packagedHub = profiles.LayOutPackage();
     }
 
     private readonly string packagedHub;
