@@ -9,7 +9,7 @@ namespace Sandboxer.Tests.Support;
 /// </summary>
 public sealed class OpenRcRun : IDisposable
 {
-    private readonly ProfileDirectory profiles;
+    private readonly Dictionary<string, string> environment;
     private readonly string driver;
 
     /// <summary>The service's name (RC_SVCNAME), and its init script's in <see cref="InitDirectory"/>.</summary>
@@ -17,9 +17,10 @@ public sealed class OpenRcRun : IDisposable
     public string InitDirectory { get; }
     public string Script => Path.Combine(InitDirectory, Name);
 
-    public OpenRcRun(ProfileDirectory profiles, string prefix)
+    /// <param name="environment">The script's: by default, <paramref name="profiles"/>' directory as SANDBOXER_PROFILE_DIR.</param>
+    public OpenRcRun(ProfileDirectory profiles, string prefix, Dictionary<string, string>? environment = null)
     {
-        this.profiles = profiles;
+        this.environment = environment ?? profiles.Environment();
         Name = $"{prefix}-{Guid.NewGuid().ToString("N")[..8]}";
         InitDirectory = Directory.CreateDirectory(Path.Combine(profiles.Root, "init.d")).FullName;
         string bin = Directory.CreateDirectory(Path.Combine(profiles.Root, "rc-bin")).FullName;
@@ -77,7 +78,7 @@ public sealed class OpenRcRun : IDisposable
     }
 
     /// <summary>openrc-run SCRIPT start|stop|reload.</summary>
-    public RunResult Service(string action) => Runner.Run(driver, [Script, action], profiles.Environment(), timeoutSeconds: 30);
+    public RunResult Service(string action) => Runner.Run(driver, [Script, action], environment, timeoutSeconds: 30);
 
     /// <summary>The PID supervise-daemon started and watches.</summary>
     public int? ChildPid =>
