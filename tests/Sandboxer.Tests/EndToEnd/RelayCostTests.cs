@@ -36,6 +36,52 @@ public sealed class RelayCostTests : IDisposable
         Assert.True(after == before, $"the idle relay woke {after - before} times in 3 s");
     }
 
+    /// <summary>
+    /// Nothing the relay does per signal stays behind: after a first flood of HUPs has brought
+    /// its heap to its working size, a second one leaves its private dirty memory, descriptors
+    /// and threads as they were (a leak of a few bytes a signal would show as tens of KiB).
+    /// </summary>
+    [Fact]
+    public void The_relays_memory_descriptors_and_threads_do_not_grow_under_floods_of_signals()
+    {
+        profiles.Write("flooded", $"""
+            command = "/bin/sh"
+            args = ["-c", 'trap ":" HUP; while :; do sleep 1; done', "daemon"]
+            [sandbox]
+            {ProfileDirectory.ShellMounts}
+            """);
+        using var service = new SupervisedService(profiles, "flooded");
+        service.Start();
+        Assert.True(Processes.WaitUntil(() => Processes.Descendants(service.ChildPid!.Value).Any(p => p.Name == "sleep"), 15), "the daemon did not start");
+        var (relay, daemon) = service.RelayAndDaemon();
+        void Flood()
+        {
+            var flood = Runner.Run("/bin/sh", ["-c", $"i=0; while [ $i -lt 10000 ]; do kill -HUP {relay.Pid} || exit 1; i=$((i + 1)); done"], timeoutSeconds: 120);
+            Assert.True(flood.ExitCode == 0, flood.ToString());
+            // The relay passes on the last HUPs before its state is read.
+            Thread.Sleep(500);
+        }
+
+        Flood();
+        var (dirty, descriptors, threads) = Footprint(relay.Pid);
+        Flood();
+        var after = Footprint(relay.Pid);
+
+        Assert.True(Processes.IsRunning(relay) && Processes.IsRunning(daemon), "the relay or the daemon died in the floods: " + service.ReadLog());
+        Assert.True(after.Dirty - dirty <= 32, $"the relay's private dirty memory grew from {dirty} KiB to {after.Dirty} KiB over 10,000 HUPs");
+        Assert.Equal(descriptors, after.Descriptors);
+        Assert.Equal(threads, after.Threads);
+    }
+
+    /// <summary>Private dirty memory (KiB), open descriptors and threads of a process (root reads them even of an undumpable one).</summary>
+    private static (long Dirty, int Descriptors, int Threads) Footprint(int pid)
+    {
+        var dirty = File.ReadLines($"/proc/{pid}/smaps_rollup").First(l => l.StartsWith("Private_Dirty:", StringComparison.Ordinal));
+        return (long.Parse(dirty.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]),
+            Directory.GetFileSystemEntries($"/proc/{pid}/fd").Length,
+            Directory.GetDirectories($"/proc/{pid}/task").Length);
+    }
+
     /// <summary>Voluntary and involuntary context switches of every thread of a process.</summary>
     private static long ContextSwitches(int pid)
     {
