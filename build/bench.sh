@@ -106,7 +106,7 @@ flood() {
     /usr/bin/time -f '%e %U %S' -o "$work/flood-signal.time" sh -c 'for j in 1 2 3 4; do (i=0; while [ $i -lt "$1" ]; do "$0" signal flood HUP || echo failed; i=$((i + 1)); done) & done; wait' \
         "$bin" "$per" > "$work/flood-signal.failed" 2>&1
     sleep 1
-    failed=$(grep -c failed "$work/flood-signal.failed")
+    failed=$(grep -c failed "$work/flood-signal.failed" || true)
     hups=$(count "$flood_out/hups") work1=$(cat "$flood_out/work")
     read -r wall user system < "$work/flood-signal.time"
     ok=1
