@@ -84,7 +84,7 @@ printf "$ff"'[sandbox]\nro-bind-try = ["/usr", "/bin", "/lib", "/lib64", "/etc/a
 # between them, run by whoever runs the bench, as a service's account would.
 flood_out=$(mktemp -d /tmp/sandboxer-flood.XXXXXX)
 # A flood that fails part way leaves its sandbox running, writing in $flood_out: it is stopped first.
-trap '[ -z "${sandbox:-}" ] || kill "$sandbox" 2>/dev/null; sleep 0.5; as_root rm -rf "$work" "$flood_out"' EXIT
+trap '{ [ -z "${sandbox:-}" ] || kill "$sandbox" 2>/dev/null; } || true; sleep 0.5; as_root rm -rf "$work" "$flood_out"' EXIT
 printf '%s\n' 'command = "/bin/sh"' \
     "args = [\"-c\", 'trap \"echo >> /out/hups\" HUP; trap \"echo stopped > /out/stopped; exit 0\" TERM; while :; do n=\$((n + 1)); echo \$n > /out/work; sleep 0.05; done', \"daemon\"]" \
     '[sandbox]' 'ro-bind-try = ["/usr", "/bin", "/lib", "/lib64"]' "bind = [{ from = \"$flood_out\", to = \"/out\" }]" \
