@@ -1,8 +1,9 @@
 #!/bin/sh
 # Measures the launcher against the shell scripts it replaces (not part of CI):
-#   build/bench.sh
+#   build/bench.sh          everything below, the signal flood last
+#   build/bench.sh flood    only the signal flood (issue 12): FLOOD=10000 HUPs through `sandboxer signal`
 # prints each ratio beside its goal and exits 1 when one passes its limit (or linux-x64
-# reaches 3 MB). Results go in
+# reaches 3 MB, or the flood loses a signal or the stop). Results go in
 # build/BENCHMARKS.md by hand, with the machine line this prints.
 . "$(dirname "$0")/lib.sh"
 "$ROOT/build/deps.sh" test
@@ -20,7 +21,7 @@ as_root chmod 755 "$work"
 as_root mkdir -m 755 "$work/noop" "$work/real" "$work/bin" "$work/seed"
 # The relay's state root is root's alone; its directory for e2e-relay belongs to whoever runs the bench.
 as_root install -d -m 755 "$work/state"
-as_root install -d -o "$(id -u)" -m 700 "$work/state/e2e-relay" "$work/state/idle"
+as_root install -d -o "$(id -u)" -m 700 "$work/state/e2e-relay" "$work/state/idle" "$work/state/flood"
 noop=$work/noop real=$work/real
 
 # noop: bwrap is /bin/true, so only the launcher's own work is timed.
@@ -36,7 +37,7 @@ for f in bwrap-defaults bwrap-monerod bwrap-navidrome; do
     sed "s|/usr/local/bin/bwrap-defaults|$work/seed/bwrap-defaults|" "$ROOT/tests/Sandboxer.Tests/Composition/Seed/$f" | as_root tee "$work/seed/$f" >/dev/null
 done
 as_root ln -s /bin/true "$work/bin/bwrap"
-for svc in monerod navidrome e2e e2e-relay idle m10 m500 env2000 env20000 ff-auto ff-none ff-files ff-dirs; do as_root ln -s "$bin" "$work/bin/bwrap-$svc"; done
+for svc in monerod navidrome e2e e2e-relay idle flood m10 m500 env2000 env20000 ff-auto ff-none ff-files ff-dirs; do as_root ln -s "$bin" "$work/bin/bwrap-$svc"; done
 
 # Scale: N mounts, half of them written before the tmpfs they sit on (so reordered).
 mounts() {
@@ -78,6 +79,67 @@ printf "$ff" | as_root tee "$noop/ff-none.toml" >/dev/null
 printf "$ff"'libraries = "auto"\n[stop]\nrelay = false\n' | as_root tee "$real/ff-files.toml" >/dev/null
 printf "$ff"'[sandbox]\nro-bind-try = ["/usr", "/bin", "/lib", "/lib64", "/etc/alternatives", "/etc/ld.so.cache"]\n[stop]\nrelay = false\n' |
     as_root tee "$real/ff-dirs.toml" >/dev/null
+
+# The flood (issue 12): a daemon that counts the HUPs it handles (a line each) and keeps working
+# between them, run by whoever runs the bench, as a service's account would.
+flood_out=$(mktemp -d /tmp/sandboxer-flood.XXXXXX)
+# A flood that fails part way leaves its sandbox running, writing in $flood_out: it is stopped first.
+trap '{ [ -z "${sandbox:-}" ] || kill "$sandbox" 2>/dev/null; } || true; sleep 0.5; as_root rm -rf "$work" "$flood_out"' EXIT
+printf '%s\n' 'command = "/bin/sh"' \
+    "args = [\"-c\", 'trap \"echo >> /out/hups\" HUP; trap \"echo stopped > /out/stopped; exit 0\" TERM; while :; do n=\$((n + 1)); echo \$n > /out/work; sleep 0.05; done', \"daemon\"]" \
+    '[sandbox]' 'ro-bind-try = ["/usr", "/bin", "/lib", "/lib64"]' "bind = [{ from = \"$flood_out\", to = \"/out\" }]" \
+    '[stop]' "state = \"$work/state\"" | as_root tee "$real/flood.toml" >/dev/null
+count() { if [ -f "$1" ]; then wc -l < "$1"; else echo 0; fi; }
+# The daemon's work counter: the file is empty for a moment each time it is rewritten.
+worked() { for _ in 1 2 3 4 5 6 7 8 9 10; do v=$(cat "$flood_out/work"); [ -n "$v" ] && { echo "$v"; return; }; sleep 0.05; done; echo 0; }
+# until SECONDS COMMAND...: polls every 0.1 s; false if COMMAND still fails after SECONDS.
+until_true() { t=$(($1 * 10)); shift; while ! "$@"; do t=$((t - 1)); [ $t -gt 0 ] || return 1; sleep 0.1; done; }
+# FLOOD HUPs through `sandboxer signal` (four senders at once), then as many straight at the
+# relay (the shell's builtin kill), then bwrap's SIGTERM (what supervise-daemon's stop sends) in
+# the middle of a third flood. Each HUP must be passed on or coalesced as the kernel coalesces a
+# pending signal (the daemon handles between 1 and as many as were sent), every `signal` must
+# succeed, the daemon must keep working, and the stop must end everything and free the lock.
+flood() {
+    n=${FLOOD:-10000} per=$((${FLOOD:-10000} / 4)) n=$((per * 4))
+    export SANDBOXER_PROFILE_DIR=$real
+    "$work/bin/bwrap-flood" & sandbox=$!
+    until_true 15 test -s "$flood_out/work" || { echo "flood     the daemon did not start"; return 1; }
+    relay=$(pgrep -P "$sandbox" | head -n 1)
+    work0=$(worked)
+    /usr/bin/time -f '%e %U %S' -o "$work/flood-signal.time" sh -c 'for j in 1 2 3 4; do (i=0; while [ $i -lt "$1" ]; do "$0" signal flood HUP || echo failed; i=$((i + 1)); done) & done; wait' \
+        "$bin" "$per" > "$work/flood-signal.failed" 2>&1
+    sleep 1
+    failed=$(grep -c failed "$work/flood-signal.failed" || true)
+    hups=$(count "$flood_out/hups") work1=$(worked)
+    read -r wall user system < "$work/flood-signal.time"
+    ok=1
+    [ "$failed" -eq 0 ] && [ "$hups" -ge 1 ] && [ "$hups" -le "$n" ] && [ "$work1" -gt "$work0" ] || ok=0
+    echo "flood     $n HUPs through sandboxer signal, 4 senders: $wall s, user $user s, system $system s ($(echo "$user $system $n" | awk '{ printf "%.1f", ($1 + $2) * 1000 / $3 }') ms CPU each); $failed failed; the daemon handled $hups, worked on ($work0 -> $work1)"
+    /usr/bin/time -f '%e %U %S' -o "$work/flood-kill.time" sh -c 'i=0; while [ $i -lt "$1" ]; do kill -HUP "$0" || exit 1; i=$((i + 1)); done' "$relay" "$n" || ok=0
+    sleep 1
+    hups2=$(($(count "$flood_out/hups") - hups)) work2=$(worked)
+    read -r wall user system < "$work/flood-kill.time"
+    [ "$hups2" -ge 1 ] && [ "$hups2" -le "$n" ] && [ "$work2" -gt "$work1" ] || ok=0
+    echo "flood     $n HUPs straight at the relay (kill builtin): $wall s, user $user s, system $system s; the daemon handled $hups2, worked on ($work1 -> $work2)"
+    sh -c 'while kill -HUP "$0" 2>/dev/null; do :; done' "$relay" & flooding=$!
+    sleep 0.2
+    start=$(date +%s.%N)
+    kill -TERM "$sandbox"
+    until_true 15 test -s "$flood_out/stopped" || ok=0
+    stopped=$(date +%s.%N)
+    wait "$sandbox" 2>/dev/null || true
+    wait "$flooding" 2>/dev/null || true
+    until_true 5 sh -c '! kill -0 "$0" 2>/dev/null' "$relay" || ok=0
+    flock -n "$work/state/flood/lock" true || ok=0
+    echo "flood     bwrap's SIGTERM in a flood: the daemon stopped after $(echo "$start $stopped" | awk '{ printf "%.2f", $2 - $1 }') s, relay gone: $(kill -0 "$relay" 2>/dev/null && echo no || echo yes), lock free: $(flock -n "$work/state/flood/lock" true && echo yes || echo no)"
+    [ "$ok" -eq 1 ] && echo "flood     every signal passed on or coalesced, none failed, the daemon worked on, the stop was not lost" ||
+        echo "flood     FAILED (see above)"
+    [ "$ok" -eq 1 ]
+}
+if [ "${1:-}" = flood ]; then
+    flood
+    exit
+fi
 
 # The floor: an empty program with sandboxer's runtime settings (src/Sandboxer/Runtime.props).
 dotnet publish "$ROOT/build/bench/floor/floor.csproj" -c Release -r "$rid" -o "$work/floor" --nologo -v quiet >&2
@@ -168,6 +230,7 @@ sleep 3
 relay=$(pgrep -P "$sandbox" | head -n 1)
 echo "relay     $(memory "$relay") ($(ls "/proc/$relay/task" | wc -l) threads); tini $(memory "$tini"), $(tini --version)"
 kill "$sandbox" "$tini"; wait "$sandbox" "$tini" 2>/dev/null || true
+flood || missed=1
 for f in "$ROOT"/artifacts/*/sandboxer; do
     size=$(wc -c < "$f")
     target=$(basename "$(dirname "$f")")

@@ -11,6 +11,8 @@ internal static class Errno
     public const int Fault = 14;
     public const int Exists = 17;
     public const int NotDirectory = 20;
+    public const int NoSpace = 28;
+    public const int QuotaExceeded = 122;
     public const int NameTooLong = 36;
     public const int TooManyLinks = 40;
     public const int BadDescriptor = 9;

@@ -49,6 +49,11 @@ public static class RelayProcess
         if (options.Argv0 is not null)
             argv[0] = Encoding.UTF8.GetBytes(options.Argv0);
 
+        // The runtime runs each handler below on its thread pool (TERM, INT and QUIT on a thread of
+        // their own), which under a flood of signals adds threads, each a stack and a malloc arena
+        // the relay would keep: one pool thread is plenty for a kill(2) a signal.
+        ThreadPool.SetMinThreads(1, 1);
+        ThreadPool.SetMaxThreads(1, 1);
         // As PID 1 only signals with a handler arrive, so handlers come first. bwrap's
         // --die-with-parent has the kernel SIGKILL us if bwrap dies before the next line;
         // after it, its death is a signal we can act on.

@@ -126,12 +126,52 @@ public static class RelaySignal
     /// <summary>The child of <paramref name="parent"/> that is a relay: one of its children, by /proc.</summary>
     private static int? FindRelay(int parent, uint owner)
     {
-        foreach (var entry in Directory.EnumerateDirectories("/proc"))
+        foreach (int pid in Children(parent) ?? EveryProcess())
         {
-            if (int.TryParse(Path.GetFileName(entry), NumberStyles.None, CultureInfo.InvariantCulture, out int pid) && IsRelay(pid, parent, owner))
+            if (IsRelay(pid, parent, owner))
                 return pid;
         }
         return null;
+    }
+
+    /// <summary>
+    /// The PIDs the kernel lists as children of each thread of <paramref name="parent"/>
+    /// (/proc/PID/task/TID/children): a few reads, where scanning every process's status took
+    /// most of a `signal`'s time. Only candidates: each is checked as any other. Null when the
+    /// kernel lacks the file (CONFIG_PROC_CHILDREN); none when the process is gone.
+    /// </summary>
+    private static List<int>? Children(int parent)
+    {
+        var children = new List<int>();
+        try
+        {
+            foreach (var task in Directory.EnumerateDirectories($"/proc/{parent}/task"))
+            {
+                foreach (var pid in File.ReadAllText(task + "/children").Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                {
+                    if (int.TryParse(pid, NumberStyles.None, CultureInfo.InvariantCulture, out int child))
+                        children.Add(child);
+                }
+            }
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return [];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+        return children;
+    }
+
+    private static IEnumerable<int> EveryProcess()
+    {
+        foreach (var entry in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(entry), NumberStyles.None, CultureInfo.InvariantCulture, out int pid))
+                yield return pid;
+        }
     }
 
     /// <summary>

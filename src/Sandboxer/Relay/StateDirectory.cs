@@ -32,6 +32,7 @@ public static class StateDirectory
         if (errno == Errno.NoEntry && user == 0)
         {
             errno = Libc.MkdirAt(Fd(rootFd), name, 0x1C0); // 0700
+            ThrowIfFull(errno, dir, "the relay's state directory");
             if (errno != 0 && errno != Errno.Exists)
                 throw SandboxerException.Config($"{dir}: cannot create the relay's state directory: {Marshal.GetPInvokeErrorMessage(errno)}");
             errno = OpenService(rootFd, name, out handle);
@@ -90,6 +91,7 @@ public static class StateDirectory
             throw SandboxerException.Config($"{path}: is a socket; the relay's lock must be a plain file: remove it");
         if (errno == Errno.NoEntry && !create)
             return null;
+        ThrowIfFull(errno, path, "the relay's lock");
         if (errno == Errno.AccessDenied && create)
             throw SandboxerException.Config(Libc.StatAt(Fd(dir), LockName, out var other) == 0 && other.Uid != user
                 ? $"{path}: owned by uid {other.Uid}, but the service runs as uid {user}: as root: chown -R {user} {dirPath}"
@@ -176,6 +178,18 @@ public static class StateDirectory
         if (errno == 0)
             handle = new SafeFileHandle(fd, ownsHandle: true);
         return errno;
+    }
+
+    /// <summary>
+    /// Only a service's first start creates anything here (its directory, then the empty lock);
+    /// later starts reuse both and need no space at all, so only a first start can meet a full filesystem.
+    /// </summary>
+    private static void ThrowIfFull(int errno, string path, string what)
+    {
+        if (errno == Errno.NoSpace || errno == Errno.QuotaExceeded)
+            throw new SandboxerException(ExitCodes.CannotCreate,
+                $"{path}: cannot create {what}: {Marshal.GetPInvokeErrorMessage(errno)}: its filesystem ([stop] state) is full; " +
+                "free space or inodes there, then start again");
     }
 
     private static void Check(int errno, string path)

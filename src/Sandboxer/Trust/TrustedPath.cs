@@ -26,8 +26,15 @@ public static class TrustedPath
     /// <summary>Reads a file after proving the path to it is root's alone. Errors name <paramref name="shown"/>.</summary>
     public static byte[] ReadFile(string path, string shown, string missing = "No such file or directory")
     {
-        using var walk = Walk(path, shown, missing);
-        return walk.ReadFinal();
+        // An admin's `mv` of a new version over the file between its check and its open is no
+        // fault: the whole path is walked and checked again, and the new version read whole.
+        const int Attempts = 4;
+        for (int attempt = 1; ; attempt++)
+        {
+            using var walk = Walk(path, shown, missing);
+            if (walk.ReadFinal(lastAttempt: attempt == Attempts) is { } bytes)
+                return bytes;
+        }
     }
 
     /// <summary>
@@ -205,7 +212,8 @@ public static class TrustedPath
         }
 
         /// <summary>The final file, opened for reading relative to its checked directory and checked again on that descriptor.</summary>
-        public byte[] ReadFinal()
+        /// <returns>Null when another file took its name in between, unless <paramref name="lastAttempt"/>.</returns>
+        public byte[]? ReadFinal(bool lastAttempt)
         {
             string where = finalPath == shown ? shown : $"{shown} (which is {finalPath})";
             if (!finalStatus.IsRegularFile)
@@ -217,7 +225,7 @@ public static class TrustedPath
                 throw SandboxerException.Config($"{where}: {Marshal.GetPInvokeErrorMessage(errno)}");
             using var handle = new SafeFileHandle(fd, ownsHandle: true);
             if (Libc.StatDescriptor(fd, out var opened) != 0 || !opened.SameFile(finalStatus) || !opened.IsRegularFile)
-                throw SandboxerException.Config($"{shown}: changed while it was being checked");
+                return lastAttempt ? throw SandboxerException.Config($"{shown}: changed while it was being checked") : null;
             if (opened.Uid != 0)
                 throw SandboxerException.Config($"{where}: not trusted: owned by uid {opened.Uid}, not root");
             if ((opened.Mode & GroupOrOtherWrite) != 0)
