@@ -69,12 +69,14 @@ public static class StraceLog
     private static FailedCall? Failed(int pid, string call)
     {
         int open = call.IndexOf('(');
-        int result = call.LastIndexOf(") = -1 ", StringComparison.Ordinal);
-        if (open <= 0 || result < 0)
+        int result = call.LastIndexOf(" = -1 ", StringComparison.Ordinal);
+        // strace pads a short call with spaces up to a column before " = ", and a resumed one too.
+        int close = result < 0 ? -1 : call.AsSpan(0, result).TrimEnd(' ').Length - 1;
+        if (open <= 0 || close <= open || call[close] != ')')
             return null;
         string name = call[..open];
-        string errno = call[(result + ") = -1 ".Length)..].Split(' ')[0];
-        string args = call[(open + 1)..result];
+        string errno = call[(result + " = -1 ".Length)..].Split(' ')[0];
+        string args = call[(open + 1)..close];
 
         if (name is "connect" or "bind" or "sendto" or "sendmsg")
             return Address(pid, name, args, errno, call);

@@ -41,6 +41,19 @@ public class StraceLogTests
     }
 
     [Fact]
+    public void A_short_call_padded_to_straces_column_is_read_whole_or_resumed()
+    {
+        var calls = StraceLog.Parse("""
+            26268 mkdir("/a", 0700)                 = -1 ENOENT (No such file or directory)
+            26268 execve("/usr/bin/tee", ["/usr/bin/tee", "/var/tmp/out"], 0x5623 /* 4 vars */ <unfinished ...>
+            26268 <... execve resumed>)             = -1 ENOENT (No such file or directory)
+            26268 close(9)                          = 0
+            """);
+        Assert.Equal([("mkdir", "/a", Reach.Write), ("execve", "/usr/bin/tee", Reach.Execute)], calls.Select(c => (c.Call, c.Target, c.Reach)));
+        Assert.All(calls, c => Assert.Equal("ENOENT", c.Errno));
+    }
+
+    [Fact]
     public void Network_calls_keep_their_address_and_unix_sockets_their_path()
     {
         var calls = StraceLog.Parse("""
