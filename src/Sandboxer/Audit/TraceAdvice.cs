@@ -80,8 +80,15 @@ public static class TraceAdvice
             {
                 // The path is in the sandbox and exists; a read-only mount refused a write.
                 if (call.Errno == "EROFS" && op.Option.StartsWith("ro-bind", StringComparison.Ordinal) && view.HostPath(inside) == inside)
-                    return host(inside) == HostKind.None ? [new("bind", Parent(inside), $"{what}: creating {inside} in a read-only mount")]
-                        : [new("bind", inside, $"{what}: the mount at {op.Destination} is read-only")];
+                {
+                    bool creating = host(inside) == HostKind.None;
+                    string target = creating ? Parent(inside) : inside;
+                    string why = creating ? $"{what}: creating {inside} in a read-only mount" : $"{what}: the mount at {op.Destination} is read-only";
+                    // The profile cannot mount one path twice: the line says which one it replaces.
+                    if (view.Covering(target) is { } mount && mount.Destination == target && mount.Option.StartsWith("ro-bind", StringComparison.Ordinal))
+                        why += $"; in place of its {mount.Option} at {mount.Location}";
+                    return [new("bind", target, why)];
+                }
                 return [];
             }
             if (call.Errno is not ("ENOENT" or "EROFS" or "EACCES"))

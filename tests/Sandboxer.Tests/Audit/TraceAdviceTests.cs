@@ -73,10 +73,14 @@ public class TraceAdviceTests
     [Fact]
     public void A_write_refused_by_a_read_only_bind_asks_for_bind_and_a_write_outranks_a_read_of_the_same_tree()
     {
-        Assert.Equal(["bind = [\"/var/lib/tor\"]  # openat for writing: EROFS: the mount at /var/lib/tor is read-only"], Advise("""
+        // The profile cannot mount one path twice: the line says which one it replaces, for a file written or created.
+        Assert.Equal(["bind = [\"/var/lib/tor\"]  # openat for writing: EROFS: the mount at /var/lib/tor is read-only; in place of its ro-bind-try at /etc/sandboxer/svc.toml:4:16"], Advise("""
             1 newfstatat(AT_FDCWD, "/var/lib/tor/state", 0x7ffc, 0) = -1 ENOENT (No such file or directory)
             1 openat(AT_FDCWD, "/var/lib/tor", O_RDWR|O_CREAT, 0600) = -1 EROFS (Read-only file system)
             """, "ro-bind-try = [\"/var/lib/tor\"]").Where(l => !l.StartsWith("ro-bind = [\"/var/lib/tor/state\"]")));
+        Assert.Equal(["bind = [\"/var/lib/tor\"]  # unlink for writing: EROFS: creating /var/lib/tor/control in a read-only mount; in place of its ro-bind at /etc/sandboxer/svc.toml:3:28"], Lines("""
+            1 unlink("/var/lib/tor/control") = -1 EROFS (Read-only file system)
+            """, "command = \"/usr/bin/tor\"\n[sandbox]\nro-bind = [\"/usr/bin/tor\", \"/var/lib/tor\"]\n", []));
         Assert.Equal(["bind = [\"/var/lib/tor\"]  # mkdir for writing: ENOENT: creating /var/lib/tor/keys"], Advise("""
             1 openat(AT_FDCWD, "/var/lib/tor/state", O_RDONLY) = -1 ENOENT (No such file or directory)
             1 mkdir("/var/lib/tor/keys", 0700) = -1 ENOENT (No such file or directory)
