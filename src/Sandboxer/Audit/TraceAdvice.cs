@@ -105,7 +105,10 @@ public static class TraceAdvice
                 // The loader's cache or a directory it searches: "auto" binds what it finds there; with "auto" on, the library itself says more.
                 return auto ? [] : [Auto($"{what}: {inside} is searched by the dynamic loader")];
             if (kind == HostKind.Other && IsSharedObject(inside))
-                return auto ? Dlopen(what, inside) : [Auto($"{what}: the library {inside} is not in the sandbox")];
+                return !auto ? [Auto($"{what}: the library {inside} is not in the sandbox")]
+                    // A program run from a bound directory has none of its libraries resolved: naming it does that.
+                    : call.Program is { } program && !Resolved(program) ? [new("executables", program, $"{what}: the library {inside} of {program}, which the daemon runs")]
+                    : Dlopen(what, inside);
             if (SandboxView.Contains("/proc", inside))
                 return [new("proc", "/proc", $"{what}: {inside} is in /proc")];
             if (call.Call is "connect" or "sendto" or "sendmsg")
@@ -139,8 +142,13 @@ public static class TraceAdvice
             if (profile.Command?.Value is { } command && SandboxView.Normalize(command) == path)
                 return auto ? [] : [Auto($"{what}: {missing}; \"auto\" binds the command, its loader and its libraries")];
             var executable = new Suggestion("executables", path, $"{what}: {missing}; the daemon runs it");
-            return auto ? [executable] : [Auto("executables and dlopen need it"), executable];
+            return auto ? [executable] : [Auto("executables needs it"), executable];
         }
+
+        /// <summary>Whether "auto" resolves the libraries of <paramref name="program"/>: the command's and those of executables.</summary>
+        private bool Resolved(string program) =>
+            profile.Command?.Value is { } command && SandboxView.Normalize(command) == program
+            || profile.Libraries.Executables.Exists(e => SandboxView.Normalize(e.Value) == program);
 
         /// <summary>A library the program opened itself: by name where the loader would find it by name, else by its path.</summary>
         private IEnumerable<Suggestion> Dlopen(string what, string path) =>

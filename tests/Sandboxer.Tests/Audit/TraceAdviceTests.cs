@@ -137,6 +137,22 @@ public class TraceAdviceTests
     }
 
     [Fact]
+    public void With_libraries_auto_a_library_missing_for_a_program_run_from_a_bound_directory_names_that_program_not_the_library()
+    {
+        Assert.Equal(
+        [
+            "executables = [\"/usr/bin/obfs4proxy\"]  # openat to read: ENOENT: the library /usr/lib/x86_64-linux-gnu/libnss_dns.so.2 of /usr/bin/obfs4proxy, which the daemon runs",
+            "dlopen = [\"libnss_dns.so.2\"]  # openat to read: ENOENT: /usr/lib/x86_64-linux-gnu/libnss_dns.so.2 is opened at run time, not named in any ELF header",
+        ], Lines("""
+            7 execve("/usr/bin/tor", ["tor"], 0x7ffd /* 0 vars */) = 0
+            7 clone(child_stack=NULL, flags=SIGCHLD) = 8
+            8 execve("/usr/bin/obfs4proxy", ["obfs4proxy"], 0x7ffd /* 0 vars */) = 0
+            8 openat(AT_FDCWD, "/usr/lib/x86_64-linux-gnu/libnss_dns.so.2", O_RDONLY|O_CLOEXEC) = -1 ENOENT (No such file or directory)
+            7 openat(AT_FDCWD, "/usr/lib/x86_64-linux-gnu/libnss_dns.so.2", O_RDONLY|O_CLOEXEC) = -1 ENOENT (No such file or directory)
+            """, "command = \"/usr/bin/tor\"\nlibraries = \"auto\"\n[sandbox]\nro-bind = [\"/usr/bin/obfs4proxy\"]\n", AutoMounts));
+    }
+
+    [Fact]
     public void Without_libraries_auto_a_program_run_asks_for_it_once_with_executables_and_the_loaders_directories_are_never_bound()
     {
         Assert.Equal(
