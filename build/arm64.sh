@@ -1,33 +1,33 @@
 #!/bin/sh
-# A real arm64 daemon for the arm64 end-to-end tests on an x64 Debian: Debian's socat for
-# arm64 with every library it needs, unpacked into artifacts/arm64-root rather than installed
-# (socat:arm64 would replace the host's socat). Laid out as a merged-/usr system, /lib a link
-# to usr/lib, so that a sandbox needs only its usr/ and that link. Done once per checkout.
+# A real arm64 daemon for the arm64 end-to-end tests on an x64 Debian, laid out as on an arm64
+# system, so that libraries = "auto" finds what the arm64 loader would: its libraries installed
+# the multiarch way (libc6:arm64, libssl3:arm64, ... in /usr/lib/aarch64-linux-gnu, beside the
+# host's own), and only the daemon itself unpacked with dpkg -x into artifacts/arm64-socat
+# (socat:arm64 would replace the host's socat). Done once per machine and checkout.
 . "$(dirname "$0")/lib.sh"
 DAEMON=socat
-out=$ROOT/artifacts/arm64-root
-[ -x "$out/usr/bin/$DAEMON" ] && exit 0
+out=$ROOT/artifacts/arm64-$DAEMON
 if ! command -v apt-get >/dev/null 2>&1; then
-    echo "no arm64 $DAEMON: unpacking Debian's arm64 packages needs apt-get" >&2
+    echo "no arm64 $DAEMON: installing Debian's arm64 packages needs apt-get" >&2
     exit 69
 fi
 if [ "$(dpkg --print-architecture)" != arm64 ] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
     as_root dpkg --add-architecture arm64
+    as_root apt-get update -qq
 fi
 apt-cache show "$DAEMON:arm64" >/dev/null 2>&1 || as_root apt-get update -qq
-# Every package the daemon depends on, recursively: lines that name an arm64 package.
-pkgs=$(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks \
-    --no-replaces --no-enhances "$DAEMON:arm64" | grep -x '[a-z0-9][a-z0-9.+-]*:arm64' | sort -u)
-rm -rf "$out.new"
-mkdir -p "$out.new/usr/lib"
-# shellcheck disable=SC2086 # one word a package
-unpack_debs "$out.new" $pkgs
-if [ -d "$out.new/lib" ]; then
-    cp -a "$out.new/lib/." "$out.new/usr/lib/"
-    rm -rf "$out.new/lib"
-fi
-ln -s usr/lib "$out.new/lib"
+# The daemon's own dependencies (apt installs theirs): each a library package that is
+# Multi-Arch: same, so co-installable with the host's.
+libs=$(apt-cache depends --no-recommends --no-suggests --no-conflicts --no-breaks --no-replaces \
+    --no-enhances "$DAEMON:arm64" | sed -n 's/^ *Depends: \([a-z0-9][a-z0-9.+-]*:arm64\)$/\1/p' | sort -u)
+install_packages "$libs" ""
+[ -x "$out/usr/bin/$DAEMON" ] && exit 0
+rm -rf "$out.new" "$ROOT/artifacts/arm64-root"
+mkdir -p "$out.new"
+unpack_debs "$out.new" "$DAEMON:arm64"
+# The service account runs it from here.
+chmod -R a+rX "$out.new"
 rm -rf "$out"
 mv "$out.new" "$out"
 # shellcheck disable=SC2086 # one line
-echo "unpacked arm64 $DAEMON and its libraries into $out:" $pkgs >&2
+echo "unpacked arm64 $DAEMON into $out; its libraries installed:" $libs >&2

@@ -33,6 +33,8 @@ mkdir -p "$probes"
 for source in "$ROOT"/tests/Sandboxer.Tests/Support/Probes/*.c; do
     gcc -static -O2 -Wall -Werror -o "$probes/$(basename "$source" .c)" "$source"
 done
+# Linked dynamically against glibc, for runtime = [...] (issue 9): what it loads at run time.
+gcc -O2 -Wall -Werror -pthread -o "$probes/cancel-dynamic" "$ROOT/tests/Sandboxer.Tests/Support/Dynamic/cancel.c"
 # Programs linked dynamically against musl's loader (issue 9), built here for both runs too:
 # hello finds libgreet.so through RUNPATH $ORIGIN/lib; hello-pathfile names a loader under a
 # prefix of the test's own, so that its /etc/ld-musl-ARCH.path is the test's, not the machine's.
@@ -53,11 +55,17 @@ dotnet build "$ROOT/Sandboxer.sln" -c Release --nologo -v quiet
 logs=$ROOT/artifacts/test-logs
 rm -rf "$logs"
 mkdir -p "$logs"
-# The arm64 tests register qemu with binfmt_misc and must leave it as they found it.
+# The arm64 tests register qemu with binfmt_misc and must leave it as they found it. They
+# hold this lock while they do (Aarch64Emulation): another run's registration is not the
+# machine's, so the state is read only once no run emulates.
+binfmt_lock=/tmp/sandboxer-binfmt.lock
 binfmt_state() {
     if [ -e /proc/sys/fs/binfmt_misc/register ]; then ls /proc/sys/fs/binfmt_misc; else echo "not mounted"; fi
 }
+exec 9>>"$binfmt_lock"
+flock 9
 binfmt_before=$(binfmt_state)
+exec 9>&-
 
 # Runs one suite, its output shown and kept in $logs/NAME, its exit status in $logs/NAME.status.
 run_suite() {
@@ -97,6 +105,8 @@ for name in host sid; do
     [ "$(cat "$logs/$name.status")" = 0 ] || status=1
 done
 # A test host that crashed leaves its registration behind: undo it, and fail.
+exec 9>>"$binfmt_lock"
+flock 9
 if [ "$(binfmt_state)" != "$binfmt_before" ]; then
     echo "the tests left binfmt_misc changed: it was [$binfmt_before], it is [$(binfmt_state)]; restoring it" | tr '\n' ' ' >&2
     echo >&2
@@ -107,6 +117,7 @@ if [ "$(binfmt_state)" != "$binfmt_before" ]; then
     [ "$binfmt_before" != "not mounted" ] || umount /proc/sys/fs/binfmt_misc || true
     status=1
 fi
+exec 9>&-
 # The sum of each run's last "KIND: N" line (dotnet test leaves out a count of zero).
 total() {
     sum=0

@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
 using System.Text;
+using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
+using Sandboxer.Interop;
 
 namespace Sandboxer.Elf;
 
@@ -48,7 +50,6 @@ public sealed record ElfFile(
     private const int MaxNeeded = 4096;
     private const int MaxPath = 4096;
     private const int MaxStringSpan = 4 << 20;
-    private const int FirstRead = 4096;
 
     private const uint PtLoad = 1, PtDynamic = 2, PtInterp = 3;
     private const long DtNull = 0, DtNeeded = 1, DtStrTab = 5, DtStrSize = 10, DtSoName = 14, DtRPath = 15, DtRunPath = 29, DtFlags1 = 0x6ffffffb;
@@ -92,12 +93,24 @@ public sealed record ElfFile(
     public static ElfFile Read(SafeFileHandle file, string path)
     {
         long length = RandomAccess.GetLength(file);
+        var page = new byte[FirstRead];
+        int got = Read(file, page.AsSpan(0, (int)Math.Min(length, FirstRead)), 0, path);
+        return Read(file, length, page.AsSpan(0, got), path);
+    }
+
+    /// <summary>How many of a file's first bytes <see cref="Read(SafeFileHandle, long, ReadOnlySpan{byte}, string)"/> wants already read.</summary>
+    internal const int FirstRead = 4096;
+
+    /// <summary>
+    /// Reads an ELF object's headers from a file of <paramref name="length"/> bytes whose first
+    /// bytes (up to <see cref="FirstRead"/>, fewer only at the end of the file) the caller has read
+    /// already, to tell its kind: none is read twice.
+    /// </summary>
+    internal static ElfFile Read(SafeFileHandle file, long length, ReadOnlySpan<byte> page, string path)
+    {
         // The first page holds the ELF header and, in every linker's layout, the program headers
         // and often the interpreter's name: one read where four would do.
-        var page = new byte[(int)Math.Min(length, FirstRead)];
-        int got = Read(file, page, 0, path);
-        if (got < page.Length)
-            Array.Resize(ref page, got);
+        int got = page.Length;
         ReadOnlySpan<byte> header = page;
         if (got < 20 || !header[..4].SequenceEqual("\u007fELF"u8))
             throw Malformed(path, "not an ELF file");
@@ -158,7 +171,7 @@ public sealed record ElfFile(
         ulong entries = dyn.FileSize / (ulong)dynamicSize;
         if (entries > MaxDynamicEntries)
             throw Malformed(path, $"a dynamic section of {entries} entries");
-        var section = ReadRange(file, length, dyn.Offset, entries * (ulong)dynamicSize, path, "the dynamic section");
+        var section = ReadRange(file, length, dyn.Offset, entries * (ulong)dynamicSize, path, "the dynamic section", page);
         var needed = new List<ulong>();
         ulong? strTab = null, strSize = null, soName = null, rpath = null, runpath = null;
         ulong flags1 = 0;
@@ -190,6 +203,7 @@ public sealed record ElfFile(
         if (strTab is not ulong address || strSize is not ulong size)
             throw Malformed(path, "a dynamic section without a string table");
         var strings = new StringTable(file, length, OffsetOf(loads, address, size, path), size, path);
+        strings.Preload(CollectionsMarshal.AsSpan(needed), [soName, rpath, runpath]);
         var names = new List<string>(needed.Count);
         foreach (var offset in needed)
             names.Add(strings.Get(offset, "a needed library's name"));
@@ -215,24 +229,62 @@ public sealed record ElfFile(
 
     /// <summary>
     /// The dynamic string table, read once as the span between the first and last string asked
-    /// for: objects are read in one pass, and a few needed names sit close together.
+    /// for: objects are read in one pass, and their needed names, soname and run paths sit close
+    /// together. A string that span does not hold whole is read on its own.
     /// </summary>
     private sealed class StringTable(SafeFileHandle file, long length, ulong offset, ulong size, string path)
     {
+        // Past the last string's start: enough for any usual name or run path.
+        private const int Tail = 512;
+        private const int MaxSpan = 64 << 10;
+
         private byte[]? bytes;
         private ulong start;
+
+        /// <summary>Reads the strings at these indexes in one pread when they lie close enough.</summary>
+        public void Preload(ReadOnlySpan<ulong> indexes, ReadOnlySpan<ulong?> more)
+        {
+            ulong first = ulong.MaxValue, last = 0;
+            foreach (var index in indexes)
+            {
+                first = Math.Min(first, index);
+                last = Math.Max(last, index);
+            }
+            foreach (var index in more)
+            {
+                if (index is ulong i)
+                {
+                    first = Math.Min(first, i);
+                    last = Math.Max(last, i);
+                }
+            }
+            if (first > last || last >= size || last - first > MaxSpan)
+                return;
+            ulong count = Math.Min(size, last + Tail) - first;
+            if (!Within(length, offset + first, count))
+                return;
+            var buffer = new byte[count];
+            if (Read(file, buffer, (long)(offset + first), path) < buffer.Length)
+                return;
+            bytes = buffer;
+            start = first;
+        }
 
         public string Get(ulong index, string what)
         {
             if (index >= size)
                 throw Malformed(path, $"{what} outside the string table");
-            if (bytes is null || index < start || index >= start + (ulong)bytes.Length)
+            if (bytes is not null && index >= start && index < start + (ulong)bytes.Length)
             {
-                ulong count = Math.Min(size - index, MaxPath + 1);
-                bytes = ReadRange(file, length, offset + index, count, path, what);
-                start = index;
+                var held = bytes.AsSpan((int)(index - start));
+                int length = held.IndexOf((byte)0);
+                if (length >= 0 && length <= MaxPath)
+                    return Decode(held[..length], path, what);
             }
-            var text = bytes.AsSpan((int)(index - start));
+            ulong count = Math.Min(size - index, MaxPath + 1);
+            bytes = ReadRange(file, length, offset + index, count, path, what);
+            start = index;
+            var text = bytes.AsSpan();
             int end = text.IndexOf((byte)0);
             if (end < 0)
             {
@@ -252,36 +304,35 @@ public sealed record ElfFile(
     }
 
     /// <param name="page">The file's first bytes, already read: a range within them is not read again.</param>
-    private static byte[] ReadRange(SafeFileHandle file, long length, ulong offset, ulong count, string path, string what, byte[]? page = null)
+    private static byte[] ReadRange(SafeFileHandle file, long length, ulong offset, ulong count, string path, string what, ReadOnlySpan<byte> page = default)
     {
-        if (count > MaxStringSpan || offset > (ulong)length || count > (ulong)length - offset)
+        if (!Within(length, offset, count))
             throw Malformed(path, $"{what} past the end of the file (truncated?)");
-        if (page is not null && offset + count <= (ulong)page.Length)
-            return page.AsSpan((int)offset, (int)count).ToArray();
+        if (offset + count <= (ulong)page.Length)
+            return page.Slice((int)offset, (int)count).ToArray();
         var buffer = new byte[count];
         if (Read(file, buffer, (long)offset, path) < buffer.Length)
             throw Malformed(path, $"{what} past the end of the file (truncated?)");
         return buffer;
     }
 
-    private static int Read(SafeFileHandle file, Span<byte> buffer, long offset, string path)
+    private static bool Within(long length, ulong offset, ulong count) =>
+        count <= MaxStringSpan && offset <= (ulong)length && count <= (ulong)length - offset;
+
+    /// <summary>As many bytes as the file has from <paramref name="offset"/>, up to the buffer's length.</summary>
+    internal static int Read(SafeFileHandle file, Span<byte> buffer, long offset, string path)
     {
-        try
+        int total = 0;
+        while (total < buffer.Length)
         {
-            int total = 0;
-            while (total < buffer.Length)
-            {
-                int n = RandomAccess.Read(file, buffer[total..], offset + total);
-                if (n == 0)
-                    break;
-                total += n;
-            }
-            return total;
+            int errno = Libc.PRead((int)file.DangerousGetHandle(), buffer[total..], offset + total, out int n);
+            if (errno != 0)
+                throw SandboxerException.Config($"{path}: {Marshal.GetPInvokeErrorMessage(errno)}");
+            if (n == 0)
+                break;
+            total += n;
         }
-        catch (IOException e)
-        {
-            throw SandboxerException.Io(path, e);
-        }
+        return total;
     }
 
     private static SandboxerException Malformed(string path, string why) => SandboxerException.Config($"{path}: {why}");

@@ -116,8 +116,12 @@ public sealed class FileTree
     /// Opens a resolved regular file for reading without following a link or blocking on a FIFO
     /// swapped in since; null if it is no longer a regular file.
     /// </summary>
-    public SafeFileHandle? OpenRegular(string resolved)
+    public SafeFileHandle? OpenRegular(string resolved) => OpenRegular(resolved, out _);
+
+    /// <param name="length">The file's size, from the same check.</param>
+    public SafeFileHandle? OpenRegular(string resolved, out long length)
     {
+        length = 0;
         const int AtCurrentDirectory = -100;
         if (Libc.OpenAt(AtCurrentDirectory, Outside(resolved), Libc.OpenReadOnly | Libc.OpenNoFollow | Libc.OpenCloseOnExec | Libc.OpenNonBlocking, 0, out int fd) != 0)
             return null;
@@ -127,7 +131,20 @@ public sealed class FileTree
             handle.Dispose();
             return null;
         }
+        length = (long)status.Size;
         return handle;
+    }
+
+    /// <summary>A small configuration file's text (its first 64 KB), through its links; null if it is not a regular file.</summary>
+    public string? ReadSmall(string path)
+    {
+        if (Resolve(path) is not { IsRegularFile: true } walk || OpenRegular(walk.Path) is not { } handle)
+            return null;
+        using (handle)
+        {
+            var data = new byte[Math.Min(RandomAccess.GetLength(handle), 64 * 1024)];
+            return System.Text.Encoding.UTF8.GetString(data, 0, RandomAccess.Read(handle, data, 0));
+        }
     }
 
     /// <summary>The names in a directory of the tree, sorted; none if it is not one.</summary>

@@ -24,9 +24,19 @@ public static partial class LibraryPlan
         {
             ProcMounted = profile.Mounts.Exists(op => op.Option == "proc" && op.Destination == "/proc"),
         };
-        resolver.AddProgram(command.Value, [.. settings.Dlopen.Select(d => d.Value)]);
+        var rules = resolver.AddProgram(command.Value, [.. settings.Dlopen.Select(d => d.Value)]);
         foreach (var executable in settings.Executables)
             resolver.AddProgram(executable.Value, []);
+        if (settings.Runtime.Count > 0)
+        {
+            foreach (var outcome in RuntimeFiles.Add(resolver, tree, command.Value, rules, settings.Runtime.Select(r => r.Value)))
+            {
+                if (outcome.Nothing is string nothing)
+                    LogNothing(logger, outcome.Name, nothing);
+                foreach (var absent in outcome.Absent)
+                    LogAbsent(logger, outcome.Name, absent);
+            }
+        }
 
         var covered = Covered(profile);
         var mounts = new List<MountOp>(resolver.Links.Count + resolver.Files.Count);
@@ -37,7 +47,7 @@ public static partial class LibraryPlan
         }
         foreach (var file in resolver.Files)
         {
-            if (IsCovered(covered, file.Path))
+            if (IsCovered(covered, file.Path) || !resolver.BoundDirectories.Contains(file.Path) && IsCovered(resolver.BoundDirectories, file.Path))
             {
                 LogCovered(logger, file.Path);
                 continue;
@@ -45,7 +55,7 @@ public static partial class LibraryPlan
             LogChosen(logger, file.Path, file.Reason);
             mounts.Add(new MountOp("ro-bind", [tree.Outside(file.Path), file.Path], file.Path, null, 0, [], settings.Mode.Value.Location));
         }
-        return mounts;
+        return DirectoryBinds.Group(mounts, tree, logger);
     }
 
     /// <summary>What the profile binds itself, same path on both sides: nothing under it needs a bind of its own.</summary>
@@ -60,7 +70,7 @@ public static partial class LibraryPlan
         return covered;
     }
 
-    private static bool IsCovered(HashSet<string> covered, string path)
+    private static bool IsCovered(IReadOnlySet<string> covered, string path)
     {
         if (covered.Count == 0)
             return false;
@@ -75,6 +85,12 @@ public static partial class LibraryPlan
     [LoggerMessage(Level = LogLevel.Debug, Message = "library {Path}: {Reason}")]
     private static partial void LogChosen(ILogger logger, string path, string reason);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "library {Path}: already under a bind of the profile's own")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "runtime \"{Name}\": nothing to add: {Why}")]
+    private static partial void LogNothing(ILogger logger, string name, string why);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "runtime \"{Name}\": not present, not bound: {What}")]
+    private static partial void LogAbsent(ILogger logger, string name, string what);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "library {Path}: already under a bind of the profile's own or of a runtime directory")]
     private static partial void LogCovered(ILogger logger, string path);
 }

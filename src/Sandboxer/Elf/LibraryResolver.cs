@@ -28,9 +28,12 @@ public sealed class LibraryResolver
     private readonly HashSet<string> fileSet = new(StringComparer.Ordinal);
     private readonly List<SymbolicLink> links = [];
     private readonly HashSet<string> linkSet = new(StringComparer.Ordinal);
+    private readonly HashSet<string> directories = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ElfFile> parsed = new(StringComparer.Ordinal);
     private readonly Dictionary<ElfKind, LoaderCache> caches = [];
     private readonly Dictionary<string, string[]> variants = new(StringComparer.Ordinal);
+    // Each file's first bytes, read into one buffer: objects are read one at a time.
+    private readonly byte[] page = new byte[ElfFile.FirstRead];
 
     /// <param name="context">What errors begin with: the profile's file, line, column and key.</param>
     public LibraryResolver(FileTree tree, string context)
@@ -48,47 +51,55 @@ public sealed class LibraryResolver
 
     public IReadOnlyList<ResolvedFile> Files => files;
     public IReadOnlyList<SymbolicLink> Links => links;
+    /// <summary>Which of <see cref="Files"/> are directories, bound whole.</summary>
+    public IReadOnlySet<string> BoundDirectories => directories;
+    /// <summary>Libraries asked for only if present that the loader would not find, each with why it was asked for.</summary>
+    public List<string> NotFound { get; } = [];
 
     /// <summary>
     /// Adds a program with everything its loader opens, and the libraries in <paramref name="dlopen"/>
     /// as the program itself would load them at run time.
     /// </summary>
     /// <param name="rules">The search rules to use for an object without an interpreter (a library examined alone).</param>
-    public void AddProgram(string path, IReadOnlyList<string> dlopen, LoaderRules? rules = null) =>
-        AddProgram(path, dlopen, rules, "program", 0);
+    /// <param name="ifPresent">Libraries the program may load at run time, each with why: added when the loader would find them, passed over when not.</param>
+    /// <returns>The rules its libraries were found by; null for a static program.</returns>
+    public LoaderRules? AddProgram(string path, IReadOnlyList<string> dlopen, LoaderRules? rules = null, IReadOnlyList<(string Name, string Why)>? ifPresent = null) =>
+        AddProgram(path, dlopen, rules, ifPresent ?? [], "program", 0);
 
-    private void AddProgram(string path, IReadOnlyList<string> dlopen, LoaderRules? rules, string why, int scripts)
+    private LoaderRules? AddProgram(string path, IReadOnlyList<string> dlopen, LoaderRules? rules, IReadOnlyList<(string Name, string Why)> ifPresent, string why, int scripts)
     {
         var walk = Existing(path, path);
         ElfFile elf;
-        using (var handle = tree.OpenRegular(walk.Path) ?? throw Error($"{path}: not a regular file"))
+        using (var handle = tree.OpenRegular(walk.Path, out long length) ?? throw Error($"{path}: not a regular file"))
         {
-            Span<byte> start = stackalloc byte[ShebangBytes];
-            int got = RandomAccess.Read(handle, start, 0);
-            if (got >= 2 && start[0] == '#' && start[1] == '!')
+            int got = ReadPage(handle, length, path);
+            if (got >= 2 && page[0] == '#' && page[1] == '!')
             {
                 if (scripts == MaxScripts)
                     throw Error($"{path}: more than {MaxScripts} levels of #! interpreters");
-                string interpreter = Shebang(start[2..got], path);
+                string interpreter = Shebang(page.AsSpan(2, Math.Min(got, ShebangBytes) - 2), path);
                 Add(walk, why);
-                AddProgram(interpreter, dlopen, rules, "#! interpreter of " + path, scripts + 1);
-                return;
+                return AddProgram(interpreter, dlopen, rules, ifPresent, "#! interpreter of " + path, scripts + 1);
             }
-            elf = Parse(walk.Path, handle, path);
+            elf = Parse(walk.Path, handle, length, got, path);
         }
         Add(walk, why);
         if (elf.Interpreter is null && rules is null)
         {
             if (elf.Needed.Count > 0 || dlopen.Count > 0)
                 throw Error($"{path}: needs libraries but names no interpreter, so no loader's rules apply");
-            return;
+            return null;
         }
         var main = new Loaded(walk.Path, walk.Path, elf, null);
-        var program = new Program(this, main, rules ?? RulesFor(elf.Interpreter!));
+        var used = rules ?? RulesFor(elf.Interpreter!);
+        var program = new Program(this, main, used);
         program.Start();
         foreach (var name in dlopen)
-            program.Load(name, main, "dlopen");
+            program.Load(name, main, "dlopen", required: true);
+        foreach (var (name, reason) in ifPresent)
+            program.Load(name, main, reason, required: false);
         program.Finish();
+        return used;
     }
 
     private static LoaderRules RulesFor(string interpreter) =>
@@ -112,10 +123,15 @@ public sealed class LibraryResolver
         return tree.Resolve(path) is { IsRegularFile: true } walk ? walk : throw Error($"{what}: no such file");
     }
 
-    private ElfFile Parse(string resolved, Microsoft.Win32.SafeHandles.SafeFileHandle handle, string label)
+    /// <summary>Reads a file's first page into <see cref="page"/>: how many bytes it has there.</summary>
+    private int ReadPage(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long length, string label) =>
+        ElfFile.Read(handle, page.AsSpan(0, (int)Math.Min(length, page.Length)), 0, context + ": " + label);
+
+    /// <param name="got">How many of the file's first bytes <see cref="page"/> holds.</param>
+    private ElfFile Parse(string resolved, Microsoft.Win32.SafeHandles.SafeFileHandle handle, long length, int got, string label)
     {
         if (!parsed.TryGetValue(resolved, out var elf))
-            parsed[resolved] = elf = ElfFile.Read(handle, context + ": " + label);
+            parsed[resolved] = elf = ElfFile.Read(handle, length, page.AsSpan(0, got), context + ": " + label);
         return elf;
     }
 
@@ -123,8 +139,8 @@ public sealed class LibraryResolver
     {
         if (parsed.TryGetValue(resolved, out var elf))
             return elf;
-        using var handle = tree.OpenRegular(resolved) ?? throw Error($"{label}: not a regular file");
-        return Parse(resolved, handle, label);
+        using var handle = tree.OpenRegular(resolved, out long length) ?? throw Error($"{label}: not a regular file");
+        return Parse(resolved, handle, length, ReadPage(handle, length, label), label);
     }
 
     /// <summary>
@@ -135,12 +151,13 @@ public sealed class LibraryResolver
     {
         if (parsed.TryGetValue(resolved, out var elf))
             return (elf.Kind, elf.Kind == wanted ? elf : null);
-        using var handle = tree.OpenRegular(resolved);
+        using var handle = tree.OpenRegular(resolved, out long length);
         if (handle is null)
             return (null, null);
-        Span<byte> header = stackalloc byte[20];
-        var kind = RandomAccess.Read(handle, header, 0) == header.Length ? ElfFile.Identify(header) : null;
-        return kind == wanted ? (kind, Parse(resolved, handle, label)) : (kind, null);
+        // The first page tells the kind and holds most of the headers: one read for both.
+        int got = ReadPage(handle, length, label);
+        var kind = ElfFile.Identify(page.AsSpan(0, got));
+        return kind == wanted ? (kind, Parse(resolved, handle, length, got, label)) : (kind, null);
     }
 
     private void Add(FileTree.Walk walk, string reason)
@@ -154,11 +171,26 @@ public sealed class LibraryResolver
             files.Add(new ResolvedFile(walk.Path, reason));
     }
 
-    /// <summary>Adds a configuration file the loader reads, if it exists.</summary>
-    private void AddIfPresent(string path, string reason)
+    /// <summary>Adds a file the loader or the program reads, if it exists; whether it does.</summary>
+    public bool AddIfPresent(string path, string reason)
     {
-        if (tree.Resolve(path) is { IsRegularFile: true } walk)
-            Add(walk, reason);
+        if (tree.Resolve(path) is not { IsRegularFile: true } walk)
+            return false;
+        Add(walk, reason);
+        return true;
+    }
+
+    /// <summary>
+    /// Adds a directory whose every file the program may open (gconv modules, locales,
+    /// certificates), bound whole, if it exists; whether it does.
+    /// </summary>
+    public bool AddDirectoryIfPresent(string path, string reason)
+    {
+        if (tree.Resolve(path) is not { IsDirectory: true } walk || walk.Path == "/")
+            return false;
+        Add(walk, reason);
+        directories.Add(walk.Path);
+        return true;
     }
 
     private SandboxerException Error(string why) => SandboxerException.Config($"{context}: {why}");
@@ -207,7 +239,8 @@ public sealed class LibraryResolver
             }
         }
 
-        public void Load(string name, Loaded requester, string why)
+        /// <param name="required">Whether a library that is not found is an error, or only not loaded.</param>
+        public void Load(string name, Loaded requester, string why, bool required = true)
         {
             if (name.Length == 0)
                 throw resolver.Error($"{requester.FoundAs}: an empty library name");
@@ -242,6 +275,11 @@ public sealed class LibraryResolver
                         byName.TryAdd(soName, first);
                     return;
                 }
+            }
+            if (!required)
+            {
+                resolver.NotFound.Add($"{name} ({why})");
+                return;
             }
             throw resolver.Error($"{name}, {why}: not found (searched {(searched.Count == 0 ? "nothing" : string.Join(", ", searched))})");
         }
@@ -466,17 +504,7 @@ public sealed class LibraryResolver
 
         private IEnumerable<string> MuslSystemPath()
         {
-            string? text = null;
-            if (MuslPathFile() is string pathFile && resolver.tree.Resolve(pathFile) is { IsRegularFile: true } walk
-                && resolver.tree.OpenRegular(walk.Path) is { } handle)
-            {
-                using (handle)
-                {
-                    var data = new byte[Math.Min(RandomAccess.GetLength(handle), 64 * 1024)];
-                    int got = RandomAccess.Read(handle, data, 0);
-                    text = Encoding.UTF8.GetString(data, 0, got);
-                }
-            }
+            string? text = MuslPathFile() is string pathFile ? resolver.tree.ReadSmall(pathFile) : null;
             foreach (var dir in (text ?? "/lib:/usr/local/lib:/usr/lib").Split([':', '\n'], StringSplitOptions.RemoveEmptyEntries))
             {
                 if (dir.StartsWith('/'))

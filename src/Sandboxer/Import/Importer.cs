@@ -7,8 +7,22 @@ namespace Sandboxer.Import;
 /// <summary>A profile import would write: its file name in the target directory and its text.</summary>
 public sealed record ImportedFile(string FileName, string Text);
 
+/// <summary>What becomes of a defaults.toml already in the target directory.</summary>
+public enum HubChange
+{
+    /// <summary>None there (or no script gives one): written like any new file.</summary>
+    Create,
+    /// <summary>There, and it gives every script the same sandbox: left as it is.</summary>
+    Keep,
+    /// <summary>There, the package's as shipped: the imported hub, the admin's own policy, replaces it (kept as a backup).</summary>
+    ReplacePackaged,
+    /// <summary>There, the admin's own edit, and it would not give the scripts their sandbox: nothing is written.</summary>
+    Conflict,
+}
+
 /// <summary>What import would write, what stops it (<see cref="Errors"/>: then nothing is written) and what it tells.</summary>
-public sealed record ImportPlan(List<ImportedFile> Files, List<Finding> Errors, List<Finding> Notes);
+/// <param name="GivenUp">For <see cref="HubChange.ReplacePackaged"/>: what the package's hub set that the imported one does not.</param>
+public sealed record ImportPlan(List<ImportedFile> Files, List<Finding> Errors, List<Finding> Notes, HubChange Hub = HubChange.Create, List<string>? GivenUp = null);
 
 /// <summary>
 /// Wrapper scripts to profiles: each script is read (<see cref="ShellReader"/>), its bwrap
@@ -22,8 +36,15 @@ public static class Importer
 
     /// <param name="open">Reads a script or a file it sources.</param>
     /// <param name="existingHub">defaults.toml already in the target directory: kept when every script composes the same with it.</param>
-    public static ImportPlan Plan(IReadOnlyList<string> scripts, Func<string, string> open, string? existingHub = null)
+    /// <param name="packagedHub">
+    /// The defaults.toml the package ships, as it ships it: an existing hub with this text is the
+    /// package's, not the admin's, and the scripts' shared options (the admin's policy) supersede it,
+    /// as an admin's edit supersedes a conffile.
+    /// </param>
+    public static ImportPlan Plan(IReadOnlyList<string> scripts, Func<string, string> open, string? existingHub = null, string? packagedHub = null)
     {
+        var hubChange = HubChange.Create;
+        List<string>? givenUp = null;
         var errors = new List<Finding>();
         var notes = new List<Finding>();
         var read = new List<ShellScript>();
@@ -104,10 +125,18 @@ public static class Importer
             {
                 notes.Add(new Finding(new Origin(ProfileStore.HubName + ".toml", 1), "already there, and gives every imported script the same sandbox: kept"));
                 hubText = existingHub;
+                hubChange = HubChange.Keep;
             }
             else
             {
                 files.Add(new ImportedFile(ProfileStore.HubName + ".toml", hubText));
+                if (existingHub is not null && existingHub == packagedHub)
+                {
+                    hubChange = HubChange.ReplacePackaged;
+                    givenUp = GivenUp(packagedHub, hubText);
+                }
+                else if (existingHub is not null)
+                    hubChange = HubChange.Conflict;
             }
         }
         foreach (var (name, text, script, argv) in spokes)
@@ -116,7 +145,66 @@ public static class Importer
                 errors.Add(new Finding(script.Exec!.At, why));
             files.Add(new ImportedFile(name + ".toml", text));
         }
-        return new ImportPlan(files, errors, notes);
+        return new ImportPlan(files, errors, notes, hubChange, givenUp);
+    }
+
+    /// <summary>
+    /// The keys (a [sandbox] key by its name, any other as section.key) and whole [sections] that
+    /// <paramref name="replaced"/> sets and <paramref name="replacement"/> does not set to the same
+    /// value: what a hub gives up by the change. A string and an array of that one string are the
+    /// same value, as profiles read them.
+    /// </summary>
+    public static List<string> GivenUp(string replaced, string replacement)
+    {
+        var theirs = TomlTree.Parse(replaced, "replaced");
+        var ours = TomlTree.Parse(replacement, "replacement");
+        var lost = new List<string>();
+        foreach (var entry in theirs.Entries)
+        {
+            var kept = ours.Find(entry.Key)?.Value;
+            if (entry.Value.Kind != TomlKind.Table)
+            {
+                if (kept is null || Canonical(kept) != Canonical(entry.Value))
+                    lost.Add(entry.Key);
+                continue;
+            }
+            if (kept is null || kept.Kind != TomlKind.Table)
+            {
+                lost.Add($"[{entry.Key}]");
+                continue;
+            }
+            foreach (var key in entry.Value.Entries)
+            {
+                var same = kept.Find(key.Key)?.Value;
+                if (same is null || Canonical(same) != Canonical(key.Value))
+                    lost.Add(entry.Key == "sandbox" ? key.Key : $"{entry.Key}.{key.Key}");
+            }
+        }
+        return lost;
+    }
+
+    private static string Canonical(TomlNode node) => node.Kind switch
+    {
+        TomlKind.String => "s" + ProfileDraft.String(node.String),
+        TomlKind.Boolean => node.Boolean ? "true" : "false",
+        TomlKind.Integer => node.Integer.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        TomlKind.Array when node.Items.Count == 1 => Canonical(node.Items[0]),
+        TomlKind.Array => "[" + string.Join(",", node.Items.Select(Canonical)) + "]",
+        TomlKind.Table => "{" + string.Join(",", node.Entries.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => ProfileDraft.Key(e.Key) + "=" + Canonical(e.Value))) + "}",
+        _ => "?" + node.Location,
+    };
+
+    /// <summary>A script's bytes as text: a wrapper is read, never run, so bytes that are not UTF-8 are refused rather than guessed at.</summary>
+    public static string Text(byte[] bytes, string path)
+    {
+        try
+        {
+            return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new SandboxerException(ExitCodes.DataError, $"{path}: not valid UTF-8");
+        }
     }
 
     /// <summary>bwrap-NAME gives NAME; any other file name must itself be a profile name.</summary>
@@ -143,18 +231,27 @@ public static class Importer
     {
         var profile = new Profile { Name = name };
         string hubFile = ProfileStore.HubName + ".toml", spokeFile = name + ".toml";
-        List<string> composed;
         try
         {
             ProfileReader.Apply(profile, TomlTree.Parse(hubText, hubFile), isHub: true);
             ProfileReader.Apply(profile, TomlTree.Parse(spokeText, spokeFile), isHub: false);
             ProfileStore.Validate(profile, spokeFile);
-            composed = Composer.Compose(profile, Composer.Daemon(profile, []), null).Skip(1).Select(Encoding.UTF8.GetString).ToList();
+            return Compare(profile, [], scriptArgv);
         }
         catch (SandboxerException e)
         {
             return "the profile it gives is refused: " + e.Message;
         }
+    }
+
+    /// <summary>
+    /// Null when <paramref name="profile"/>, without the relay (which a script does not have),
+    /// composes the sandbox <paramref name="scriptArgv"/> (bwrap's arguments) makes; else how they differ.
+    /// </summary>
+    /// <param name="libraries">What libraries = "auto" binds (<see cref="Elf.LibraryPlan"/>): mounts like the profile's own.</param>
+    public static string? Compare(Profile profile, IReadOnlyList<MountOp> libraries, IReadOnlyList<string> scriptArgv)
+    {
+        var composed = Composer.Compose(profile, Composer.Daemon(profile, []), null, libraries: libraries).Skip(1).Select(Encoding.UTF8.GetString).ToList();
         var ours = Units.Of(composed);
         var theirs = Units.Of(scriptArgv);
         if (theirs.Inversion is { } inversion)

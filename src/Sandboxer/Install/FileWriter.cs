@@ -9,7 +9,7 @@ namespace Sandboxer.Install;
 /// </summary>
 public static class FileWriter
 {
-    private const UnixFileMode Readable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+    public const UnixFileMode Readable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
     private const UnixFileMode Traversable = Readable | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
 
     /// <summary>Creates every file in <paramref name="directory"/>, or none when one exists with other text.</summary>
@@ -42,6 +42,27 @@ public static class FileWriter
             }
             Create(path, text, Readable);
             Console.Out.Write($"wrote {path}\n");
+        }
+    }
+
+    /// <summary>
+    /// Replaces <paramref name="name"/> in <paramref name="directory"/> by renaming a new file
+    /// over it, never opening it for writing, so that the name always leads to the old text or
+    /// to the new one.
+    /// </summary>
+    public static void Replace(string directory, string name, string text, UnixFileMode mode)
+    {
+        string path = Path.Combine(directory, name);
+        string fresh = Path.Combine(directory, $".{name}.sandboxer-new");
+        Create(fresh, text, mode);
+        try
+        {
+            File.Move(fresh, path, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            File.Delete(fresh);
+            throw SandboxerException.Io(path, e, ExitCodes.CannotCreate);
         }
     }
 

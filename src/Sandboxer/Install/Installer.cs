@@ -29,50 +29,77 @@ public static class Installer
         // The services run this binary as root: it must be root's as much as a profile is.
         Trust.TrustedPath.ReadFile(binary, binary);
         string link = Path.Combine(options.LinkDirectory, Cli.CommandLine.LinkPrefix + options.Name);
+        // Whether the link can go in is known before the init script is written, so a refusal leaves both as they were.
+        var plan = PlanLink(options, link, binary, profile);
         if (options.OpenRc is { } service)
         {
             var settings = new OpenRcSettings(link, binary, options.Name, profileDirectoryOption, profile.Stop.Timeout, profile.Stop.StateRoot);
             InitScript(options, service, settings);
         }
-        Link(options, link, binary);
+        Link(options, plan);
     }
 
-    private static void Link(InstallOptions options, string link, string binary)
+    private enum LinkChange { Unchanged, Create, Update, ReplaceScript }
+
+    /// <param name="OldScript">For <see cref="LinkChange.ReplaceScript"/>: the wrapper's text, for its backup.</param>
+    private sealed record LinkPlan(string Link, string Binary, LinkChange Change, string? OldScript);
+
+    private static LinkPlan PlanLink(InstallOptions options, string link, string binary, Profile profile)
     {
         Trust.TrustedPath.OpenDirectory(options.LinkDirectory, options.LinkDirectory).Dispose();
         string? target = new FileInfo(link).LinkTarget;
         if (target == binary)
+            return new(link, binary, LinkChange.Unchanged, null);
+        if (target is not null)
+        {
+            // Ours: a link to a sandboxer binary, which may have moved. Anything else is the admin's.
+            return Path.GetFileName(target) == "sandboxer"
+                ? new(link, binary, LinkChange.Update, null)
+                : throw new SandboxerException(ExitCodes.CannotCreate, $"{link}: a link to {target}, not to sandboxer; nothing replaced: remove it first");
+        }
+        if (Directory.Exists(link))
+            throw new SandboxerException(ExitCodes.CannotCreate, $"{link}: a directory; nothing replaced");
+        if (!File.Exists(link))
+            return new(link, binary, LinkChange.Create, null);
+        var libraries = Elf.LibraryPlan.Mounts(profile, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        return new(link, binary, LinkChange.ReplaceScript, OldWrapper.Prove(link, profile, libraries));
+    }
+
+    private static void Link(InstallOptions options, LinkPlan plan)
+    {
+        var (link, binary) = (plan.Link, plan.Binary);
+        if (plan.Change == LinkChange.Unchanged)
         {
             Console.Out.Write($"unchanged {link} -> {binary}\n");
             return;
         }
-        // Ours: a link to a sandboxer binary, which may have moved. Anything else is the admin's.
-        bool ours = target is not null && Path.GetFileName(target) == "sandboxer";
-        if (target is null && (File.Exists(link) || Directory.Exists(link)))
-            throw new SandboxerException(ExitCodes.CannotCreate, $"{link}: already there and not a link to sandboxer (the old wrapper script?); nothing replaced: move it away first");
-        if (target is not null && !ours)
-            throw new SandboxerException(ExitCodes.CannotCreate, $"{link}: a link to {target}, not to sandboxer; nothing replaced: remove it first");
         if (options.DryRun)
         {
-            Console.Out.Write($"would link {link} -> {binary}\n");
+            Console.Out.Write(plan.Change == LinkChange.ReplaceScript
+                ? $"would replace {link}, the old wrapper script (the profile makes the sandbox it makes), with a link to {binary}; the script would be kept in {options.BackupDirectory}\n"
+                : $"would link {link} -> {binary}\n");
             return;
         }
+        string? backup = plan.OldScript is { } old ? Backup(options.BackupDirectory, Path.GetFileName(link), old) : null;
         try
         {
-            if (ours)
+            if (plan.Change == LinkChange.Create)
+                File.CreateSymbolicLink(link, binary);
+            else
             {
+                // Renamed over, so that the name always leads to the script or to the link, never to nothing.
                 string fresh = Path.Combine(options.LinkDirectory, $".{Path.GetFileName(link)}.sandboxer-new");
                 File.CreateSymbolicLink(fresh, binary);
                 File.Move(fresh, link, overwrite: true);
             }
-            else
-                File.CreateSymbolicLink(link, binary);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw SandboxerException.Io(link, e, ExitCodes.CannotCreate);
         }
-        Console.Out.Write($"linked {link} -> {binary}\n");
+        Console.Out.Write(backup is null
+            ? $"linked {link} -> {binary}\n"
+            : $"replaced {link}, the old wrapper script (the profile makes the sandbox it made), with a link -> {binary} (the script is {backup})\n");
     }
 
     private static void InitScript(InstallOptions options, string service, OpenRcSettings settings)
@@ -92,23 +119,12 @@ public static class Installer
             return;
 
         string backup = Backup(options.BackupDirectory, service + ".initd", before);
-        var mode = File.GetUnixFileMode(script);
-        string fresh = Path.Combine(options.InitDirectory, $".{service}.sandboxer-new");
-        FileWriter.Create(fresh, after, mode);
-        try
-        {
-            File.Move(fresh, script, overwrite: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            File.Delete(fresh);
-            throw SandboxerException.Io(script, e, ExitCodes.CannotCreate);
-        }
+        FileWriter.Replace(options.InitDirectory, service, after, File.GetUnixFileMode(script));
         Console.Out.Write($"wrote {script} (the original is {backup})\n");
     }
 
     /// <summary>The original's text under a name not yet taken, in a directory only root may read.</summary>
-    private static string Backup(string directory, string name, string text)
+    public static string Backup(string directory, string name, string text)
     {
         if (!Directory.Exists(directory))
             Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);

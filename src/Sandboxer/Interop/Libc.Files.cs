@@ -39,6 +39,9 @@ internal static unsafe partial class Libc
     [LibraryImport(LibraryName, EntryPoint = "readlinkat", SetLastError = true)]
     private static partial nint ReadLinkAtNative(int dirfd, byte* path, byte* buffer, nuint size);
 
+    [LibraryImport(LibraryName, EntryPoint = "pread", SetLastError = true)]
+    private static partial nint PReadNative(int fd, byte* buffer, nuint count, long offset);
+
     [LibraryImport(LibraryName, EntryPoint = "dup3", SetLastError = true)]
     private static partial int Dup3Native(int fd, int target, int flags);
 
@@ -75,6 +78,23 @@ internal static unsafe partial class Libc
         if (length < 0)
             return Marshal.GetLastPInvokeError();
         return length < 4096 ? 0 : Errno.NameTooLong;
+    }
+
+    /// <summary>
+    /// pread(2) into <paramref name="buffer"/>, retried on EINTR: what one call gave (0 at the end
+    /// of the file). RandomAccess.Read asks the kernel first whether the file can seek (lseek).
+    /// </summary>
+    public static int PRead(int fd, Span<byte> buffer, long offset, out int read)
+    {
+        nint n;
+        fixed (byte* b = buffer)
+        {
+            do
+                n = PReadNative(fd, b, (nuint)buffer.Length, offset);
+            while (n < 0 && Marshal.GetLastPInvokeError() == Errno.Interrupted);
+        }
+        read = n >= 0 ? (int)n : 0;
+        return n >= 0 ? 0 : Marshal.GetLastPInvokeError();
     }
 
     /// <summary>dup3(2): <paramref name="target"/> becomes a copy, which an exec passes on unless <paramref name="closeOnExec"/>.</summary>

@@ -4,12 +4,12 @@ namespace Sandboxer.Profiles;
 
 /// <summary>
 /// The top-level keys that bind a daemon's shared libraries for it (see <see cref="Elf.LibraryPlan"/>):
-/// libraries = "auto" | "none", executables = [...], dlopen = [...]. Like every key, a scalar of the
-/// spoke replaces the hub's and an array appends.
+/// libraries = "auto" | "none", executables = [...], dlopen = [...], runtime = [...]. Like every
+/// key, a scalar of the spoke replaces the hub's and an array appends.
 /// </summary>
 public sealed class LibrarySettings
 {
-    public static readonly string[] Keys = ["libraries", "executables", "dlopen"];
+    public static readonly string[] Keys = ["libraries", "executables", "dlopen", "runtime"];
     private static readonly string[] Modes = ["auto", "none"];
 
     /// <summary>"auto" or "none" (the default: the profile binds what it needs itself).</summary>
@@ -17,6 +17,8 @@ public sealed class LibrarySettings
     public List<Located<string>> Executables { get; } = [];
     /// <summary>Names (found by the loader's rules) or absolute paths of libraries loaded at run time.</summary>
     public List<Located<string>> Dlopen { get; } = [];
+    /// <summary>What the program's libc and libraries open at run time, by name (<see cref="Elf.RuntimeFiles.Names"/>).</summary>
+    public List<Located<string>> Runtime { get; } = [];
 
     public bool Auto => Mode?.Value == "auto";
 
@@ -44,10 +46,20 @@ public sealed class LibrarySettings
                     settings.Dlopen.Add(new(name, item.Location));
                 }
                 break;
+            case "runtime":
+                foreach (var (item, key) in Elements(Expect(value, TomlKind.Array, entry.Key, "an array of names"), entry.Key))
+                {
+                    string name = Text(item, key);
+                    if (Array.IndexOf(Elf.RuntimeFiles.Names, name) < 0)
+                        throw Error(item.Location, key, $"\"{name}\" is not one of {string.Join(", ", Elf.RuntimeFiles.Names.Select(n => $"\"{n}\""))}" + Hints.DidYouMean(name, Elf.RuntimeFiles.Names));
+                    if (!settings.Runtime.Exists(r => r.Value == name))
+                        settings.Runtime.Add(new(name, item.Location));
+                }
+                break;
         }
     }
 
-    /// <summary>executables and dlopen only mean something when libraries are resolved.</summary>
+    /// <summary>executables, dlopen and runtime only mean something when libraries are resolved.</summary>
     public static void Validate(Profile profile)
     {
         var settings = profile.Libraries;
@@ -57,5 +69,7 @@ public sealed class LibrarySettings
             throw Error(settings.Executables[0].Location, "executables", "needs libraries = \"auto\"");
         if (settings.Dlopen.Count > 0)
             throw Error(settings.Dlopen[0].Location, "dlopen", "needs libraries = \"auto\"");
+        if (settings.Runtime.Count > 0)
+            throw Error(settings.Runtime[0].Location, "runtime", "needs libraries = \"auto\"");
     }
 }

@@ -49,7 +49,7 @@ public static class ProfileReader
                 foreach (var item in Expect(entry.Value, TomlKind.Array, "args", "an array of strings").Items)
                     profile.Args.Add(Text(item, "args"));
                 break;
-            case "libraries" or "executables" or "dlopen":
+            case "libraries" or "executables" or "dlopen" or "runtime":
                 LibrarySettings.Apply(profile, entry);
                 break;
             default:

@@ -52,6 +52,7 @@ public class ManPageTests
     {
         var keys = BwrapOptions.All.Select(o => o.Name)
             .Concat(ProfileReader.Sections.Select(s => $"[{s.Name}]"))
+            .Concat(LibrarySettings.Keys)
             .Concat(["bwrap", "command", "args", "relay", "signal", "timeout", "wait", "state", "connect", "best-effort", "notify",
                 "allow", "deny", "action", "families"])
             .Concat(LimitsSettings.Resources.Select(r => r.Name));

@@ -17,7 +17,7 @@ public sealed class SeedParityTests : IDisposable
         ["--unshare-all"] = 0, ["--clearenv"] = 0, ["--new-session"] = 0, ["--die-with-parent"] = 0, ["--share-net"] = 0,
         ["--cap-drop"] = 1, ["--hostname"] = 1, ["--dev"] = 1, ["--tmpfs"] = 1,
         ["--ro-bind"] = 2, ["--bind"] = 2, ["--symlink"] = 2,
-        ["--unshare-user"] = 0, ["--disable-userns"] = 0, ["--seccomp"] = 1,
+        ["--unshare-user"] = 0, ["--disable-userns"] = 0, ["--seccomp"] = 1, ["--as-pid-1"] = 0,
     };
 
     /// <summary>What the shipped defaults add to the scripts: no nested user namespace, and the seccomp filter (from descriptor 3).</summary>

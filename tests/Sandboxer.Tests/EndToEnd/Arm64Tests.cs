@@ -1,4 +1,4 @@
-using System.Net.Sockets;
+using System.Net;
 using System.Runtime.InteropServices;
 using Sandboxer.Tests.Support;
 
@@ -17,20 +17,18 @@ public sealed class Arm64Tests
     private const ushort ElfMachineAarch64 = 183;
 
     /// <summary>
-    /// [sandbox] mounts for an arm64 daemon: on x64, the /usr of Debian's arm64 socat and its
-    /// libraries, which build/arm64.sh unpacks into artifacts/arm64-root (merged /usr, so /lib
-    /// is a link); on arm64, the host's own.
+    /// <see cref="Arm64Socat"/>, copied on x64 beside the launcher's root-owned copy, so that
+    /// the service account can read it wherever the repository is checked out.
     /// </summary>
-    private static string DaemonMounts
+    private static string InstalledSocat(ProfileDirectory profiles)
     {
-        get
-        {
-            if (RuntimeInformation.OSArchitecture == Architecture.Arm64)
-                return ProfileDirectory.ShellMounts;
-            string usr = Path.Combine(Published.RepositoryRoot, "artifacts", "arm64-root", "usr");
-            Assert.True(File.Exists(Path.Combine(usr, "bin", "socat")), $"{usr}/bin/socat is missing: build/arm64.sh unpacks it");
-            return $"ro-bind = [{Toml.Bind(usr, "/usr")}]\nsymlink = [{{ from = \"usr/lib\", to = \"/lib\" }}]";
-        }
+        string unpacked = Arm64Socat.Unpacked;
+        if (RuntimeInformation.OSArchitecture == Architecture.Arm64)
+            return unpacked;
+        string copy = Path.Combine(profiles.Bin, "socat");
+        File.Copy(unpacked, copy);
+        File.SetUnixFileMode(copy, (UnixFileMode)Convert.ToInt32("755", 8));
+        return copy;
     }
 
     /// <summary>
@@ -75,7 +73,7 @@ public sealed class Arm64Tests
             command = "/bin/sh"
             args = ["-c", "grep '^Seccomp:' /proc/self/status"]
             [sandbox]
-            {DaemonMounts}
+            {ProfileDirectory.ShellMounts}
             proc = "/proc"
             [stop]
             relay = {(relay ? "true" : "false")}
@@ -145,30 +143,50 @@ public sealed class Arm64Tests
         Assert.DoesNotContain("etc", lines);
     }
 
+    /// <summary>
+    /// The user's bridge on the server's architecture: Debian's arm64 socat under the shipped
+    /// profile, its arm64 loader and libraries found by libraries = "auto" among the host's (no
+    /// /usr of its own), started by supervise-daemon through the arm64 launcher, in front of it
+    /// the arm64 relay. It relays a TCP client to a Unix socket service, and stops on the
+    /// relay's SIGTERM when supervise-daemon stops bwrap.
+    /// </summary>
     [Fact]
-    public void Arm64_socat_serves_in_the_sandbox_and_stops_on_the_arm64_relays_sigterm()
+    public void Arm64_socat_with_auto_libraries_bridges_and_stops_on_the_arm64_relays_sigterm()
     {
-        using var profiles = new ProfileDirectory(launcher: Published.Arm64Binary);
-        string sockets = Accounts.OwnedDirectory(Account.Service, Path.Combine(profiles.Root, "echo"));
-        // -d -d: socat logs the signal it exits on, which only a caught SIGTERM produces.
-        profiles.Write("socat", $"""
-            command = "/usr/bin/socat"
-            args = ["-d", "-d", "UNIX-LISTEN:/run/echo/echo.sock,fork,unlink-early", "PIPE"]
-            [sandbox]
-            {DaemonMounts}
-            bind = [{Toml.Bind(sockets, "/run/echo")}]
-            """);
-        using var service = new SupervisedService(profiles, "socat");
-        service.Start();
+        // The service behind the bridge: the host's socat, under this machine's own binary.
+        using var echoProfiles = new ProfileDirectory();
+        var echo = new EchoDaemon(echoProfiles);
+        using var echoService = new SupervisedService(echoProfiles, EchoDaemon.Profile, EchoDaemon.Args);
+        echoService.Start();
+        Assert.True(echo.WaitForAnswer("ping") == EchoDaemon.Expected("ping"), "the echo service does not answer: " + echoService.ReadLog());
 
-        var socket = new UnixDomainSocketEndPoint(Path.Combine(sockets, "echo.sock"));
+        using var profiles = new ProfileDirectory(launcher: Published.Arm64Binary);
+        string socat = InstalledSocat(profiles);
+        profiles.Write("socat", Arm64Socat.ShippedProfile(socat, echo.SocketDirectory));
+        var show = Runner.Run(Published.Arm64Binary, ["--profile-dir", profiles.Path, "show", "socat"]);
+        Assert.True(show.ExitCode == 0, show.ToString());
+        // Its own libraries, the arm64 ones beside the host's, each at its real path; nothing binds a whole /usr.
+        if (RuntimeInformation.OSArchitecture != Architecture.Arm64)
+        {
+            foreach (var library in new[] { "ld-linux-aarch64.so.1", "libc.so.6", "libssl.so.3", "libcrypto.so.3", "libwrap.so.0" })
+                Assert.Matches($" --ro-bind (/usr/lib/aarch64-linux-gnu/{library}[0-9.]*) \\1 ", show.Output);
+            Assert.DoesNotContain("x86_64-linux-gnu", show.Output);
+        }
+        Assert.Contains($" --ro-bind {socat} {socat} ", show.Output);
+        Assert.DoesNotContain(" /usr /usr ", show.Output);
+
+        int port = Loopback.FreePort();
+        // -d -d: socat logs the signal it exits on, which only a caught SIGTERM produces.
+        using var bridge = new SupervisedService(profiles, "socat",
+            "-d", "-d", $"TCP-LISTEN:{port},bind=127.0.0.1,fork,reuseaddr", "UNIX-CONNECT:/run/navidrome/echo.sock");
+        bridge.Start();
+
         string? answer = null;
-        Assert.True(Processes.WaitUntil(() => (answer = EchoDaemon.Ask(socket, "ping")) == "ping\n"),
-            $"socat answered {answer ?? "nothing"}; log: {service.ReadLog()}");
-        var sandbox = service.Sandbox();
-        var relay = sandbox.Single(p => p.ParentPid == service.ChildPid);
-        var daemon = sandbox.First(p => p.ParentPid == relay.Pid);
-        Assert.Contains("/usr/bin/socat", Processes.CommandLine(daemon.Pid));
+        Assert.True(Processes.WaitUntil(() => (answer = EchoDaemon.Ask(new IPEndPoint(IPAddress.Loopback, port), "hello")) == EchoDaemon.Expected("hello")),
+            $"through the arm64 bridge on 127.0.0.1:{port} the client got {answer ?? "no connection"}; bridge log: {bridge.ReadLog()}");
+        var sandbox = bridge.Sandbox();
+        var (relay, daemon) = bridge.RelayAndDaemon();
+        Assert.Contains(socat, Processes.CommandLine(daemon.Pid));
         if (RuntimeInformation.OSArchitecture != Architecture.Arm64)
         {
             // Emulated, both: the arm64 relay and the arm64 socat are qemu running them.
@@ -176,10 +194,10 @@ public sealed class Arm64Tests
             Assert.Equal(Processes.RealPath(Qemu), Processes.Executable(daemon.Pid));
         }
 
-        service.Stop();
+        bridge.Stop();
 
-        Assert.True(Processes.WaitUntil(() => service.ReadLog().Contains("exiting on signal 15")),
-            "socat did not log its SIGTERM: " + service.ReadLog());
+        Assert.True(Processes.WaitUntil(() => bridge.ReadLog().Contains("exiting on signal 15")),
+            "socat did not log its SIGTERM: " + bridge.ReadLog());
         Processes.AssertAllGone(sandbox, "after the stop");
     }
 }

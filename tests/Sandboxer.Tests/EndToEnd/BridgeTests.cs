@@ -7,11 +7,16 @@ namespace Sandboxer.Tests.EndToEnd;
 /// <summary>
 /// The seed's navidrome + socat-navidrome pair: a service with no network listens on a Unix
 /// socket; a second, bwrap'd socat with share-net bridges it to TCP on 127.0.0.1. Both run
-/// under supervise-daemon as the service account, the socket directory bound into both.
+/// under supervise-daemon as the service account, the socket directory bound into both. The
+/// bridge is the shipped profiles/socat.toml over the shipped hub, its socket directory
+/// /run/navidrome bound from the echo service's (<see cref="ShippedProfile"/>); the service is
+/// a stand-in for navidrome, which Debian does not package.
 /// </summary>
 public sealed class BridgeTests : IDisposable
 {
-    private const string BridgeProfile = "bridge";
+    private const string BridgeProfile = "socat";
+    /// <summary>The echo service's socket as the bridge sees it, where the shipped profile binds navidrome's.</summary>
+    private const string BridgedSocket = "/run/navidrome/echo.sock";
     private readonly ProfileDirectory profiles = new();
     private readonly EchoDaemon echo;
     private readonly SupervisedService service;
@@ -21,16 +26,10 @@ public sealed class BridgeTests : IDisposable
     public BridgeTests()
     {
         echo = new EchoDaemon(profiles);
-        profiles.Write(BridgeProfile, $"""
-            command = "/usr/bin/socat"
-            [sandbox]
-            share-net = true
-            {ProfileDirectory.ShellMounts}
-            bind = [{Toml.Bind(echo.SocketDirectory, "/run/echo")}]
-            """);
+        ShippedProfile.Read(BridgeProfile).Data("/run/navidrome", echo.SocketDirectory).WriteTo(profiles);
         service = new SupervisedService(profiles, EchoDaemon.Profile, EchoDaemon.Args);
         bridge = new SupervisedService(profiles, BridgeProfile,
-            $"TCP-LISTEN:{port},bind=127.0.0.1,fork,reuseaddr", $"UNIX-CONNECT:{EchoDaemon.SandboxSocket}");
+            $"TCP-LISTEN:{port},bind=127.0.0.1,fork,reuseaddr", $"UNIX-CONNECT:{BridgedSocket}");
     }
 
     public void Dispose()

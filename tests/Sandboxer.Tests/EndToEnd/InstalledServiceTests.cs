@@ -4,22 +4,22 @@ namespace Sandboxer.Tests.EndToEnd;
 
 /// <summary>
 /// A Gentoo-style init script rewritten by `sandboxer install --openrc`, then run as openrc-run
-/// runs it: OpenRC's own supervise-daemon.sh functions (supervise_start, supervise_stop) with
-/// the real supervise-daemon, and the script's own start_pre and reload. openrc-run itself is
-/// not run (the test machine does not boot OpenRC); the stand-in below only sources the two
-/// files and calls the functions for an action, as openrc-run does.
+/// runs it (<see cref="OpenRcRun"/>) with the real supervise-daemon.
 /// </summary>
 public sealed class InstalledServiceTests : IDisposable
 {
     private readonly ProfileDirectory profiles = new();
-    private readonly string name = $"sandboxer-installed-{Guid.NewGuid().ToString("N")[..8]}";
-    private readonly string init, logs, log, driver;
+    private readonly OpenRcRun service;
+    private readonly string name, init, logs, log;
 
     public InstalledServiceTests()
     {
-        init = Directory.CreateDirectory(Path.Combine(profiles.Root, "init.d")).FullName;
+        service = new OpenRcRun(profiles, "sandboxer-installed");
+        name = service.Name;
+        init = service.InitDirectory;
         string run = Directory.CreateDirectory(Path.Combine(profiles.Root, "run")).FullName;
-        logs = Path.Combine(profiles.Root, "logs");
+        // There already, as on a server where the service ran before: install checks that what the profile binds exists.
+        logs = Accounts.OwnedDirectory(Account.Service, Path.Combine(profiles.Root, "logs"));
         log = Path.Combine(logs, "log");
         // Handles HUP and TERM as a daemon does, and writes down what reached it.
         string daemon = $"log={log}; trap 'echo reloaded >> $log' HUP; trap 'echo stopping >> $log; exit 0' TERM; "
@@ -49,79 +49,19 @@ public sealed class InstalledServiceTests : IDisposable
 
             """);
         File.SetUnixFileMode(Path.Combine(init, name), (UnixFileMode)Convert.ToInt32("755", 8));
-
-        string bin = Directory.CreateDirectory(Path.Combine(profiles.Root, "rc-bin")).FullName;
-        File.WriteAllText(Path.Combine(bin, "supervise-daemon"), $"#!/bin/sh\nexec '{SupervisedService.Program}' \"$@\"\n");
-        // checkpath -d -o OWNER -m MODE PATH...: the part of OpenRC's checkpath that start_pre uses.
-        File.WriteAllText(Path.Combine(bin, "checkpath"), """
-            #!/bin/sh
-            set -eu
-            while [ $# -gt 0 ]; do
-                case $1 in
-                    -d|--directory) shift ;;
-                    -o|--owner) owner=$2; shift 2 ;;
-                    -m|--mode) mode=$2; shift 2 ;;
-                    *) break ;;
-                esac
-            done
-            for path; do mkdir -p "$path"; chown "$owner" "$path"; chmod "$mode" "$path"; done
-
-            """);
-        driver = Path.Combine(bin, "openrc-run");
-        File.WriteAllText(driver, $$"""
-            #!/bin/sh
-            # openrc-run SCRIPT ACTION, as far as a supervised service needs it.
-            PATH={{bin}}:$PATH
-            RC_SVCNAME=$(basename "$1"); export RC_SVCNAME
-            ebegin() { :; }
-            eend() { return "${1:-0}"; }
-            ewarn() { echo "$*" >&2; }
-            eerror() { echo "$*" >&2; }
-            service_set_value() { :; }
-            service_get_value() { :; }
-            . '{{SuperviseFunctions()}}'
-            . "$1"
-            case $2 in
-                start) start_pre && supervise_start ;;
-                stop) supervise_stop ;;
-                reload) reload ;;
-            esac
-
-            """);
-        foreach (var file in Directory.GetFiles(bin))
-            File.SetUnixFileMode(file, (UnixFileMode)Convert.ToInt32("755", 8));
-    }
-
-    /// <summary>OpenRC's supervise-daemon.sh: beside the unpacked supervise-daemon on Debian 12, /lib/rc where OpenRC is installed.</summary>
-    private static string SuperviseFunctions()
-    {
-        string program = SupervisedService.Program;
-        string[] candidates =
-        [
-            Path.Combine(Path.GetDirectoryName(program)!, "root", "lib", "rc", "sh", "supervise-daemon.sh"),
-            "/lib/rc/sh/supervise-daemon.sh", "/usr/libexec/rc/sh/supervise-daemon.sh",
-        ];
-        return candidates.FirstOrDefault(File.Exists) ?? throw new InvalidOperationException("no OpenRC supervise-daemon.sh: build/openrc.sh unpacks it");
     }
 
     public void Dispose()
     {
-        Service("stop");
-        foreach (var state in new[] { "options", "daemons" })
-        {
-            string dir = Path.Combine("/run/openrc", state, name);
-            if (Directory.Exists(dir))
-                Directory.Delete(dir, recursive: true);
-        }
+        service.Dispose();
         profiles.Dispose();
     }
 
-    private RunResult Service(string action) => Runner.Run(driver, [Path.Combine(init, name), action], profiles.Environment(), timeoutSeconds: 30);
+    private RunResult Service(string action) => service.Service(action);
 
     private string[] Log() => File.Exists(log) ? File.ReadAllLines(log) : [];
 
-    private int? ChildPid() =>
-        int.TryParse(File.Exists($"/run/openrc/options/{name}/child_pid") ? File.ReadAllText($"/run/openrc/options/{name}/child_pid").Trim() : "", out int pid) ? pid : null;
+    private int? ChildPid() => service.ChildPid;
 
     [Fact]
     public void A_rewritten_init_script_starts_reloads_stops_and_restarts_its_daemon_through_the_relay()

@@ -59,6 +59,42 @@ public sealed class PortableLibrariesTests : IDisposable
         Assert.DoesNotContain("--ro-bind /usr/lib ", show);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_library_directory_needed_whole_is_one_bind_and_one_extra_file_keeps_the_file_binds(bool extra)
+    {
+        string app = Path.Combine(profiles.Root, "app");
+        Copy(MuslProgram("musl-hello"), Path.Combine(app, "bin", "hello"));
+        Copy(MuslProgram("libgreet.so"), Path.Combine(app, "bin", "lib", "libgreet.so"), "644");
+        Copy(MuslProgram("libgreet.so"), Path.Combine(app, "bin", "lib", "libplugin.so"), "644");
+        if (extra)
+            File.WriteAllText(Path.Combine(app, "bin", "lib", "notes.txt"), "not a library\n");
+
+        var result = Run("grouped", $"""
+            command = "{app}/bin/hello"
+            libraries = "auto"
+            dlopen = ["libplugin.so"]
+            [sandbox]
+            proc = "/proc"
+            """);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("hello from libgreet, musl\n", result.Output);
+        string show = Runner.Run(profiles.Sandboxer, ["show", "grouped"], profiles.Environment()).Output;
+        if (extra)
+        {
+            Assert.Contains($"--ro-bind {app}/bin/lib/libgreet.so {app}/bin/lib/libgreet.so", show);
+            Assert.Contains($"--ro-bind {app}/bin/lib/libplugin.so {app}/bin/lib/libplugin.so", show);
+            Assert.DoesNotContain($"--ro-bind {app}/bin/lib {app}/bin/lib ", show);
+        }
+        else
+        {
+            Assert.Contains($"--ro-bind {app}/bin/lib {app}/bin/lib ", show);
+            Assert.DoesNotContain($"{app}/bin/lib/", show);
+        }
+    }
+
     [Fact]
     public void A_musl_program_finds_its_library_through_the_loaders_path_file()
     {

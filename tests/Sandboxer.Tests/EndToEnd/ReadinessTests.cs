@@ -293,11 +293,14 @@ public sealed class ReadinessTests() : ReadinessTestBase(Published.Binary)
         string sayReady = notify == "socket" ? "printf READY=1 | socat -u - UNIX-SENDTO:\"$NOTIFY_SOCKET\"" : "echo >&3";
         Profile("daemon", notify);
         var service = new SupervisedService(profiles, who, "daemon",
-            "-c", $"while [ ! -e /out/go ]; do sleep 0.1; done; echo notifying >> /out/journal; {sayReady}; exec sleep 600");
+            "-c", $"while [ ! -e /out/go ]; do sleep 0.1; done; echo notifying with umask $(umask) >> /out/journal; {sayReady}; exec sleep 600");
         services.Add(service);
 
         // OpenRC binds its socket with the umask the supervisor starts with: a service account
-        // can connect only if the socket is writable by others (see the README).
+        // can connect only if that is 000, which an init script sets at the end of its start_pre
+        // (see the README, and the next test for what root's 022 gives). supervise-daemon then
+        // applies its own (--umask, 022 by default) to all else: its pidfile, and the daemon
+        // unless PAM sets another for command_user.
         using var start = service.BeginStart(["--notify", notify == "socket" ? "socket:ready" : notify],
             prelude: who == Account.Service && notify == "socket" ? "umask 000" : "");
         if (!Stack.OpenRCHas("0.62"))
@@ -315,8 +318,48 @@ public sealed class ReadinessTests() : ReadinessTestBase(Published.Binary)
 
         var started = Runner.Wait(start, 20);
         Assert.True(started.ExitCode == 0, $"{started}\nlog: {service.ReadLog()}");
-        Assert.Equal("notifying\n", File.ReadAllText(Path.Combine(output, "journal")));
+        string journal = File.ReadAllText(Path.Combine(output, "journal"));
+        Assert.Matches("^notifying with umask 0[0-7]{3}\n$", journal);
+        // The umask 000 the socket needed reached neither the daemon (which has supervise-daemon's
+        // own, or PAM's for command_user) nor the supervisor's pidfile.
+        Assert.NotEqual("notifying with umask 0000\n", journal);
+        Assert.Equal((UnixFileMode)Convert.ToInt32("644", 8), File.GetUnixFileMode(service.PidFile));
         Assert.Equal(Processes.RealPath(Published.Bwrap), Processes.Executable(service.ChildPid!.Value));
+    }
+
+    /// <summary>
+    /// notify=socket:ready with command_user, as OpenRC sets it up under root's umask 022: its
+    /// socket is root's, srwxr-xr-x, so the service account may not send to it, sandboxed or
+    /// not. Each start is refused before bwrap runs, the service log says why, and --start
+    /// does not report the service started.
+    /// </summary>
+    [Fact]
+    public void Under_roots_umask_the_service_accounts_socket_start_is_refused_and_the_log_says_why()
+    {
+        Profile("daemon", "socket");
+        var service = new SupervisedService(profiles, "daemon", "-c", "echo started >> /out/journal; exec sleep 600");
+        services.Add(service);
+
+        using var start = service.BeginStart(["--notify", "socket:ready"], prelude: "umask 022");
+        try
+        {
+            if (!Stack.OpenRCHas("0.62"))
+            {
+                var refused = Runner.Wait(start, 10);
+                Assert.True(refused.ExitCode != 0 && refused.ToString().Contains("unrecognized option '--notify'"), refused.ToString());
+                return;
+            }
+            string socket = $"/run/openrc/supervise-{service.Name}.sock";
+            Assert.True(Processes.WaitUntil(() => service.ReadLog().Contains($"sandboxer: NOTIFY_SOCKET {socket}: cannot connect as uid {Accounts.ServiceUid}: Permission denied (the service's user must be able to write to the socket)")),
+                "the service log does not say why: " + service.ReadLog());
+            Assert.False(start.HasExited && start.ExitCode == 0, "--start reported the service started");
+            Assert.False(File.Exists(Path.Combine(output, "journal")), "the daemon ran");
+        }
+        finally
+        {
+            if (!start.HasExited)
+                start.Kill();
+        }
     }
 
     /// <summary>

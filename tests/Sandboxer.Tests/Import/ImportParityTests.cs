@@ -74,6 +74,22 @@ public sealed class ImportParityTests : IDisposable
     }
 
     [Fact]
+    public void An_admins_own_hub_beside_the_packages_stops_import_naming_the_way_forward_and_nothing_is_written()
+    {
+        string edited = profiles.LayOutPackage(inProfileDirectory: false).Replace("nofile = 4096", "nofile = 8192");
+        Directory.CreateDirectory(into);
+        File.WriteAllText(Path.Combine(into, "defaults.toml"), edited);
+        string backups = Path.Combine(profiles.Root, "backups");
+        var result = Runner.Run(profiles.Sandboxer, ["import", seed.Copy("monerod"), Path.Combine(profiles.Root, "bwrap-defaults"), "--into", into, "--backup-dir", backups]);
+        Assert.Equal(ExitCodes.CannotCreate, result.ExitCode);
+        Assert.Contains($"sandboxer: {Path.Combine(into, "defaults.toml")}: already there, edited (it is not the package's as shipped)", result.Stderr);
+        Assert.Contains("import with --into DIR (an empty directory), merge that defaults.toml with yours by hand and import again", result.Stderr);
+        Assert.Equal(edited, File.ReadAllText(Path.Combine(into, "defaults.toml")));
+        Assert.Equal(["defaults.toml"], Directory.GetFiles(into).Select(Path.GetFileName));
+        Assert.False(Directory.Exists(backups));
+    }
+
+    [Fact]
     public void Import_does_not_follow_a_link_planted_at_a_profiles_name()
     {
         Directory.CreateDirectory(into);

@@ -8,9 +8,12 @@ public class ImporterTests
     private const string Hub = "/s/bwrap-defaults";
     private static readonly string SeedHub = File.ReadAllText(Path.Combine(SeedScripts.Directory, "bwrap-defaults"));
 
-    private static ImportPlan Plan(Dictionary<string, string> scripts, string? existingHub = null) =>
+    private static ImportPlan Plan(Dictionary<string, string> scripts, string? existingHub = null, string? packagedHub = null) =>
         Importer.Plan([.. scripts.Keys], path => scripts.GetValueOrDefault(path)
-            ?? (path == Hub ? SeedHub : throw SandboxerException.Config($"{path}: No such file or directory")), existingHub);
+            ?? (path == Hub ? SeedHub : throw SandboxerException.Config($"{path}: No such file or directory")), existingHub, packagedHub);
+
+    /// <summary>The defaults.toml the package ships, byte for byte.</summary>
+    private static readonly string PackagedHub = File.ReadAllText(Path.Combine(Published.RepositoryRoot, "profiles", "defaults.toml"));
 
     private static string Seed(string service) =>
         File.ReadAllText(Path.Combine(SeedScripts.Directory, "bwrap-" + service)).Replace("/usr/local/bin/bwrap-defaults", Hub);
@@ -120,10 +123,45 @@ public class ImporterTests
         Assert.Empty(plan.Errors);
         Assert.DoesNotContain(plan.Files, f => f.FileName == "defaults.toml");
         Assert.Contains(plan.Notes, n => n.Message.Contains("kept"));
+        Assert.Equal(HubChange.Keep, plan.Hub);
 
-        var other = Plan(new() { ["/s/bwrap-monerod"] = Seed("monerod") }, existingHub: "[sandbox]\nunshare-all = true\n");
-        Assert.Contains(other.Files, f => f.FileName == "defaults.toml");
+        // The imported hub itself, already written by an earlier import: nothing to do, with or without the package's.
+        string imported = Plan(new() { ["/s/bwrap-monerod"] = Seed("monerod"), [Hub] = SeedHub }).Files.Single(f => f.FileName == "defaults.toml").Text;
+        var again = Plan(new() { ["/s/bwrap-monerod"] = Seed("monerod"), [Hub] = SeedHub }, existingHub: imported, packagedHub: PackagedHub);
+        Assert.Equal(HubChange.Keep, again.Hub);
+        Assert.DoesNotContain(again.Files, f => f.FileName == "defaults.toml");
     }
+
+    [Fact]
+    public void The_packages_hub_as_shipped_is_replaced_by_the_imported_one_saying_what_it_set_that_the_import_does_not()
+    {
+        var plan = Plan(new() { ["/s/bwrap-monerod"] = Seed("monerod"), [Hub] = SeedHub }, existingHub: PackagedHub, packagedHub: PackagedHub);
+        Assert.Empty(plan.Errors);
+        Assert.Equal(HubChange.ReplacePackaged, plan.Hub);
+        Assert.StartsWith("# Imported by sandboxer import from /s/bwrap-defaults.", plan.Files.Single(f => f.FileName == "defaults.toml").Text);
+        // dev = "/dev" and the seed's dev = ["/dev"] are one value; the rest the seed's bwrap-defaults never had.
+        Assert.Equal(["disable-userns", "[seccomp]", "[limits]"], plan.GivenUp);
+    }
+
+    [Fact]
+    public void An_admins_own_hub_that_would_change_the_sandbox_is_a_conflict_even_beside_the_packages()
+    {
+        string edited = PackagedHub.Replace("nofile = 4096", "nofile = 8192");
+        var plan = Plan(new() { ["/s/bwrap-monerod"] = Seed("monerod"), [Hub] = SeedHub }, existingHub: edited, packagedHub: PackagedHub);
+        Assert.Equal(HubChange.Conflict, plan.Hub);
+        Assert.Null(plan.GivenUp);
+        // Without a package's hub to compare with, every existing hub is the admin's.
+        Assert.Equal(HubChange.Conflict, Plan(new() { ["/s/bwrap-monerod"] = Seed("monerod"), [Hub] = SeedHub }, existingHub: PackagedHub).Hub);
+        Assert.Equal(HubChange.Create, Plan(new() { ["/s/bwrap-monerod"] = Seed("monerod"), [Hub] = SeedHub }, packagedHub: PackagedHub).Hub);
+    }
+
+    [Theory]
+    [InlineData("[sandbox]\nunshare-all = true\n", "[sandbox]\nunshare-all = true\n", "")]
+    [InlineData("bwrap = \"/usr/bin/bwrap\"\n[sandbox]\ntmpfs = [\"/tmp\", \"/run\"]\n", "[sandbox]\ntmpfs = [\"/tmp\"]\n", "bwrap tmpfs")]
+    [InlineData("[stop]\ntimeout = 10\n[limits]\ncore = 0\n", "[stop]\ntimeout = 20\n[limits]\ncore = 0\n", "stop.timeout")]
+    [InlineData("[seccomp]\nallow = [\"@system-service\"]\n", "[sandbox]\nunshare-all = true\n", "[seccomp]")]
+    public void What_a_replaced_hub_gives_up_is_each_key_or_section_it_set_otherwise(string replaced, string replacement, string lost) =>
+        Assert.Equal(lost, string.Join(' ', Importer.GivenUp(replaced, replacement)));
 
     [Fact]
     public void Scripts_that_share_different_policies_cannot_share_one_hub()

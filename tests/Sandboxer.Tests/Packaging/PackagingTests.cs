@@ -70,12 +70,21 @@ public sealed class PackagingTests(PackageBuild package) : IClassFixture<Package
         }
     }
 
+    /// <summary>
+    /// The Done-when on the installed package: with its /etc/sandboxer/defaults.toml in
+    /// place, `sandboxer import` of the seed's scripts into /etc/sandboxer, `install monerod
+    /// --openrc`, the real supervise-daemon, a graceful stop and the script's own argv
+    /// (<see cref="SeedMigration"/>); then the purge takes the imported hub (a conffile) and
+    /// leaves only the admin's own profile.
+    /// </summary>
     [Fact]
-    public void The_deb_installs_runs_a_service_through_its_link_and_purges_clean()
+    public void The_deb_installs_runs_a_service_through_its_link_takes_the_seeds_migration_and_purges_clean()
     {
         Assert.False(Installed(), "the sandboxer package is already installed here: this test installs and purges it");
+        Assert.False(System.IO.Directory.Exists("/etc/sandboxer"), "/etc/sandboxer is already here: this test imports into it and removes it");
         var files = package.DebFiles();
         using var profiles = new ProfileDirectory();
+        List<string> left = [];
         try
         {
             Dpkg("-i", package.Deb);
@@ -83,6 +92,11 @@ public sealed class PackagingTests(PackageBuild package) : IClassFixture<Package
             Assert.Contains("/etc/sandboxer/defaults.toml", Runner.Run("/usr/bin/dpkg-query", ["-W", "-f", "${Conffiles}", "sandboxer"]).Output);
             Assert.All(files, f => Assert.True(File.Exists(f), f));
             Assert.Contains("sandboxer - run a service", Runner.Run("/usr/bin/man", ["-P", "cat", "sandboxer"], new Dictionary<string, string> { ["MANWIDTH"] = "80" }).Output);
+
+            string shipped = File.ReadAllText("/usr/share/sandboxer/profiles/defaults.toml");
+            Assert.Equal(shipped, File.ReadAllText("/etc/sandboxer/defaults.toml"));
+            using (var migration = new SeedMigration(profiles, "/usr/bin/sandboxer", "/etc/sandboxer", []))
+                migration.Run(shipped);
 
             profiles.Write("hello", $"command = \"/bin/sh\"\nargs = [\"-c\", \"echo hello; echo \\\"$@\\\"\", \"sh\"]\n[sandbox]\n{ProfileDirectory.ShellMounts}\n");
             var install = Runner.Run("/usr/bin/sandboxer", ["install", "hello", "--link-dir", profiles.Bin], profiles.Environment());
@@ -97,7 +111,14 @@ public sealed class PackagingTests(PackageBuild package) : IClassFixture<Package
         {
             if (Installed())
                 Dpkg("--purge", "sandboxer");
+            // What dpkg leaves is the admin's (here the test's own): not the package's to remove.
+            if (System.IO.Directory.Exists("/etc/sandboxer"))
+            {
+                left = System.IO.Directory.GetFiles("/etc/sandboxer").Select(f => Path.GetFileName(f)).ToList();
+                System.IO.Directory.Delete("/etc/sandboxer", recursive: true);
+            }
         }
+        Assert.Equal(["monerod.toml"], left);
         Assert.False(Installed());
         Assert.All(files, f => Assert.False(File.Exists(f), f));
         foreach (var directory in new[] { "/etc/sandboxer", "/usr/share/sandboxer", "/usr/share/doc/sandboxer" })

@@ -35,6 +35,18 @@ public class LibrarySettingsTests
     }
 
     [Fact]
+    public void Runtime_takes_known_names_once_each_from_hub_and_spoke_and_needs_auto()
+    {
+        var profile = Toml.Load("runtime = [\"hosts\"]\n", Command + "libraries = \"auto\"\nruntime = [\"thread-cancel\", \"hosts\"]\n");
+        Assert.Equal(["hosts", "thread-cancel"], profile.Libraries.Runtime.Select(r => r.Value));
+        Assert.Equal("/etc/sandboxer/svc.toml:3:22: runtime[1]: \"nss\" is not one of \"thread-cancel\", \"hosts\", \"users\", \"gconv\", \"locale\", \"openssl\"",
+            Toml.Error("", Command + "libraries = \"auto\"\nruntime = [\"locale\", \"nss\"]\n").Message);
+        Assert.EndsWith(": runtime[0]: \"opensll\" is not one of \"thread-cancel\", \"hosts\", \"users\", \"gconv\", \"locale\", \"openssl\" (did you mean \"openssl\"?)",
+            Toml.Error("", Command + "libraries = \"auto\"\nruntime = [\"opensll\"]\n").Message);
+        Assert.Equal("/etc/sandboxer/svc.toml:2:12: runtime: needs libraries = \"auto\"", Toml.Error("", Command + "runtime = [\"gconv\"]\n").Message);
+    }
+
+    [Fact]
     public void Without_auto_nothing_is_read_and_the_argv_is_unchanged()
     {
         var profile = Toml.Load("", "command = \"/no/such/daemon\"\n");

@@ -74,4 +74,18 @@ public sealed class ShippedProfilesTests : IDisposable
         Assert.Contains($" --ro-bind {loader} {loader} ", result.Output);
         Assert.Matches(@" --ro-bind (\S+/libc\.so\.6|\S+/libc\.musl-\S+|\S+/ld-musl-\S+) ", result.Output);
     }
+
+    /// <summary>The real-daemon tests' substitution moves a data bind's host side and nothing else, or fails.</summary>
+    [Fact]
+    public void A_data_path_substitution_moves_the_host_side_only_and_fails_when_the_path_is_not_shipped()
+    {
+        var tor = ShippedProfile.Read("tor").Data("/var/lib/tor", "/tmp/test-data");
+
+        Assert.Contains("{ from = \"/tmp/test-data\", to = \"/var/lib/tor\" }", tor.Text);
+        Assert.Equal(File.ReadAllText(Path.Combine(Shipped, "tor.toml")).Replace("\"/var/lib/tor\"", "{ from = \"/tmp/test-data\", to = \"/var/lib/tor\" }"), tor.Text);
+        var missing = Assert.ThrowsAny<Exception>(() => ShippedProfile.Read("tor").Data("/var/lib/not-tor", "/tmp/x"));
+        Assert.Contains("no longer binds \"/var/lib/not-tor\"", missing.Message);
+        // "/etc/tor" begins "/etc/tor/torrc" in args too: only the exact quoted string is a bind's.
+        Assert.Contains("args = [\"-f\", \"/etc/tor/torrc\"]", ShippedProfile.Read("tor").Data("/etc/tor", "/tmp/etc").Text);
+    }
 }

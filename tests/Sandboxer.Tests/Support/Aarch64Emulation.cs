@@ -13,6 +13,9 @@ public sealed class Aarch64EmulationCollection : ICollectionFixture<Aarch64Emula
 /// is exec'd by x64 bwrap inside a sandbox where no qemu is bound, so without F it could not
 /// start. What this registers or mounts it removes again, and nothing else: the machine's
 /// binfmt setup is left as it was found. On arm64 it does nothing.
+/// binfmt_misc is one per machine: two test runs at once (engineers sharing a machine) would
+/// each take the other's registration for the machine's and remove it under it, so each holds
+/// <see cref="LockFile"/> while it emulates, and build/test.sh takes it to compare the state.
 /// </summary>
 public sealed class Aarch64Emulation : IDisposable
 {
@@ -25,13 +28,19 @@ public sealed class Aarch64Emulation : IDisposable
     private static readonly string[] SystemdLines = ["/usr/lib/binfmt.d/qemu-aarch64.conf", "/etc/binfmt.d/qemu-aarch64.conf"];
     private const string BinfmtSupportFile = "/usr/share/binfmts/qemu-aarch64";
 
+    /// <summary>flock(2)'d for the whole run (.NET takes FileShare.None with flock on Linux), as build/test.sh's flock(1) does.</summary>
+    public const string LockFile = "/tmp/sandboxer-binfmt.lock";
+    private static readonly TimeSpan LockWait = TimeSpan.FromMinutes(15);
+
     private readonly bool mounted;
     private readonly bool registered;
+    private readonly FileStream? held;
 
     public Aarch64Emulation()
     {
         if (RuntimeInformation.OSArchitecture == Architecture.Arm64)
             return;
+        held = TakeLock();
         if (!File.Exists($"{Root}/register"))
         {
             Run("mount", "-t", "binfmt_misc", "binfmt_misc", Root);
@@ -63,6 +72,24 @@ public sealed class Aarch64Emulation : IDisposable
             File.WriteAllText(Entry, "-1");
         if (mounted)
             Run("umount", Root);
+        held?.Dispose();
+    }
+
+    /// <summary>Waits while another run emulates: its registration is not the machine's.</summary>
+    private static FileStream TakeLock()
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                return new FileStream(LockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (waited.Elapsed < LockWait)
+            {
+                Thread.Sleep(500);
+            }
+        }
     }
 
     /// <summary>A registration made by the machine is used as it is, if it can serve inside a sandbox.</summary>

@@ -100,6 +100,25 @@ public sealed class ProfileDirectory : IDisposable
         }
     }
 
+    /// <summary>
+    /// The package's layout around bin/sandboxer, as the .deb and the APKBUILD install it: the
+    /// shipped defaults.toml, byte for byte, in share/sandboxer/profiles beside bin/ (what import
+    /// compares an existing hub with) and, when <paramref name="inProfileDirectory"/>, in the
+    /// profile directory (the conffile). Returns its text.
+    /// </summary>
+    public string LayOutPackage(bool inProfileDirectory = true)
+    {
+        string shipped = File.ReadAllText(System.IO.Path.Combine(Published.RepositoryRoot, "profiles", "defaults.toml"));
+        string share = Root;
+        foreach (var part in new[] { "share", "sandboxer", "profiles" })
+            share = Accounts.OwnedDirectory(Account.Root, System.IO.Path.Combine(share, part));
+        _ = Sandboxer;
+        File.WriteAllText(System.IO.Path.Combine(share, "defaults.toml"), shipped);
+        if (inProfileDirectory)
+            Write("defaults", shipped);
+        return shipped;
+    }
+
     /// <summary>What OpenRC's start_pre does with checkpath -d -o USER -m 0700: the service's state directory, the account's.</summary>
     public string PrepareState(string name, Account who) => Accounts.OwnedDirectory(who, System.IO.Path.Combine(State, name), "700");
 

@@ -1,3 +1,4 @@
+using Sandboxer.Audit;
 using Sandboxer.Install;
 using Sandboxer.Profiles;
 
@@ -40,11 +41,23 @@ public sealed class InstallCommand : ICommand
     public int Run(CommandContext context)
     {
         var options = Parse(context);
+        Check(context.ProfileDirectory, options.Name);
         // The profile must load as run would load it: trusted, and free of errors.
         var profile = ProfileStore.Load(context.ProfileDirectory, options.Name);
         string binary = Environment.ProcessPath ?? throw new SandboxerException(ExitCodes.Software, "cannot tell where this binary is");
         string? directory = context.ProfileDirectory == ProfileStore.DefaultDirectory ? null : context.ProfileDirectory;
         Installer.Run(options, profile, binary, directory);
         return 0;
+    }
+
+    /// <summary>What check finds, on stderr: an error stops the install before anything is written, a warning is shown.</summary>
+    private static void Check(string directory, string name)
+    {
+        var findings = CheckCommand.Order(new ProfileCheck(null).Run(directory, name));
+        foreach (var finding in findings)
+            Console.Error.Write($"sandboxer: {finding}\n");
+        int errors = findings.Count(f => f.Severity == Severity.Error);
+        if (errors > 0)
+            throw new SandboxerException(ExitCodes.Config, $"install: {name}: {errors} error{(errors == 1 ? "" : "s")} (sandboxer check {name}); nothing installed");
     }
 }
