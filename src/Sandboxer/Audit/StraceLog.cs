@@ -9,7 +9,8 @@ public enum Reach { Read, Write, Execute, Network }
 /// One failed call from strace's log: who, which call, the path (or the address, for the
 /// network) as the daemon saw it inside the sandbox, what it wanted, and the errno's name.
 /// </summary>
-public sealed record FailedCall(int Pid, string Call, string Target, Reach Reach, string Errno, string Line);
+/// <param name="Program">The program that process last executed (a forked child keeps its parent's); null when the log does not say.</param>
+public sealed record FailedCall(int Pid, string Call, string Target, Reach Reach, string Errno, string Line, string? Program = null);
 
 /// <summary>
 /// Reads the text `strace -f -o FILE` writes (one call per line, the PID first; a call another
@@ -41,6 +42,7 @@ public static class StraceLog
     {
         var failed = new List<FailedCall>();
         var pending = new Dictionary<int, string>();
+        var programs = new Dictionary<int, string>();
         foreach (var raw in text.Split('\n'))
         {
             string line = raw.TrimEnd('\r');
@@ -61,20 +63,40 @@ public static class StraceLog
                 call = start + call[(resumed + " resumed>".Length)..];
             }
             if (Failed(pid, call) is { } failure)
-                failed.Add(failure);
+                failed.Add(programs.TryGetValue(pid, out var program) ? failure with { Program = program } : failure);
+            else
+                Follow(pid, call, programs);
         }
         return failed;
+    }
+
+    /// <summary>Which program each process runs: set by a successful execve, passed to a child by fork, vfork and clone.</summary>
+    private static void Follow(int pid, string call, Dictionary<int, string> programs)
+    {
+        int result = call.LastIndexOf(" = ", StringComparison.Ordinal);
+        if (result < 0 || !int.TryParse(call.AsSpan(result + 3).Trim(), out int value))
+            return;
+        if (call.StartsWith("execve(\"", StringComparison.Ordinal) && value == 0)
+        {
+            if (ReadString(call, "execve(".Length, out _) is { } program && program.StartsWith('/'))
+                programs[pid] = program;
+        }
+        else if (value > 0 && (call.StartsWith("clone", StringComparison.Ordinal) || call.StartsWith("fork(", StringComparison.Ordinal) || call.StartsWith("vfork(", StringComparison.Ordinal))
+            && programs.TryGetValue(pid, out var parent))
+            programs[value] = parent;
     }
 
     private static FailedCall? Failed(int pid, string call)
     {
         int open = call.IndexOf('(');
-        int result = call.LastIndexOf(") = -1 ", StringComparison.Ordinal);
-        if (open <= 0 || result < 0)
+        int result = call.LastIndexOf(" = -1 ", StringComparison.Ordinal);
+        // strace pads a short call with spaces up to a column before " = ", and a resumed one too.
+        int close = result < 0 ? -1 : call.AsSpan(0, result).TrimEnd(' ').Length - 1;
+        if (open <= 0 || close <= open || call[close] != ')')
             return null;
         string name = call[..open];
-        string errno = call[(result + ") = -1 ".Length)..].Split(' ')[0];
-        string args = call[(open + 1)..result];
+        string errno = call[(result + " = -1 ".Length)..].Split(' ')[0];
+        string args = call[(open + 1)..close];
 
         if (name is "connect" or "bind" or "sendto" or "sendmsg")
             return Address(pid, name, args, errno, call);

@@ -10,6 +10,7 @@ namespace Sandboxer.Audit;
 /// (`ld.so --list`, glibc and musl alike) until the ELF resolver can say it; the log is written
 /// to a directory of the caller's bound there. The sandbox is the profile's, with two changes:
 /// no stop relay (trace stops it itself, with the whole sandbox: die-with-parent) and those binds.
+/// What libraries = "auto" binds is bound here too, exactly as run binds it.
 /// </summary>
 public static class TraceRun
 {
@@ -17,7 +18,8 @@ public static class TraceRun
 
     private static readonly string[] Candidates = ["/usr/bin/strace", "/bin/strace"];
 
-    public static string Run(Profile profile, IReadOnlyList<string> callerArgs, int seconds)
+    /// <param name="libraries">The profile's <see cref="Elf.LibraryPlan"/> mounts, computed before this call adds strace's binds.</param>
+    public static string Run(Profile profile, IReadOnlyList<MountOp> libraries, IReadOnlyList<string> callerArgs, int seconds)
     {
         string strace = Array.Find(Candidates, File.Exists)
             ?? throw new SandboxerException(ExitCodes.Unavailable, "strace is not installed: apk add strace, or apt-get install strace");
@@ -29,7 +31,7 @@ public static class TraceRun
                 daemon.Add(System.Text.Encoding.UTF8.GetBytes(arg));
             profile.Stop.Relay = false;
             profile.Flags["die-with-parent"] = new(true, default);
-            var argv = Composer.Compose(profile, daemon);
+            var argv = Composer.Compose(profile, daemon, libraries: libraries);
             Start(argv, seconds);
             string log = Path.Combine(output.FullName, "log");
             return File.Exists(log) ? File.ReadAllText(log) : "";

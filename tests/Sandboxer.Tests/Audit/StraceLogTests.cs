@@ -41,6 +41,41 @@ public class StraceLogTests
     }
 
     [Fact]
+    public void A_short_call_padded_to_straces_column_is_read_whole_or_resumed()
+    {
+        var calls = StraceLog.Parse("""
+            26268 mkdir("/a", 0700)                 = -1 ENOENT (No such file or directory)
+            26268 execve("/usr/bin/tee", ["/usr/bin/tee", "/var/tmp/out"], 0x5623 /* 4 vars */ <unfinished ...>
+            26268 <... execve resumed>)             = -1 ENOENT (No such file or directory)
+            26268 close(9)                          = 0
+            """);
+        Assert.Equal([("mkdir", "/a", Reach.Write), ("execve", "/usr/bin/tee", Reach.Execute)], calls.Select(c => (c.Call, c.Target, c.Reach)));
+        Assert.All(calls, c => Assert.Equal("ENOENT", c.Errno));
+    }
+
+    [Fact]
+    public void Each_failure_names_the_program_its_process_runs_from_execve_and_what_its_parent_ran()
+    {
+        var calls = StraceLog.Parse("""
+            5 openat(AT_FDCWD, "/before", O_RDONLY) = -1 ENOENT (No such file or directory)
+            5 execve("/usr/bin/socat", ["socat"], 0x7ffd /* 0 vars */) = 0
+            5 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|SIGCHLD, child_tidptr=0x7f) = 6
+            6 openat(AT_FDCWD, "/forked", O_RDONLY) = -1 ENOENT (No such file or directory)
+            6 execve("/usr/bin/tee", ["tee"], 0x5623 /* 4 vars */ <unfinished ...>
+            6 <... execve resumed>)             = 0
+            6 openat(AT_FDCWD, "/usr/lib/libx.so.1", O_RDONLY|O_CLOEXEC) = -1 ENOENT (No such file or directory)
+            5 execve("/usr/bin/missing", ["missing"], 0x7ffd /* 0 vars */) = -1 ENOENT (No such file or directory)
+            """);
+        Assert.Equal(
+        [
+            ("/before", null),
+            ("/forked", "/usr/bin/socat"),
+            ("/usr/lib/libx.so.1", "/usr/bin/tee"),
+            ("/usr/bin/missing", "/usr/bin/socat"),
+        ], calls.Select(c => (c.Target, c.Program)));
+    }
+
+    [Fact]
     public void Network_calls_keep_their_address_and_unix_sockets_their_path()
     {
         var calls = StraceLog.Parse("""

@@ -46,17 +46,33 @@ public sealed class TraceCommand : ICommand
     {
         var options = Parse(context);
         var profile = ProfileStore.Load(context.ProfileDirectory, options.Name);
-        string log = TraceRun.Run(profile, options.Args, options.Seconds);
+        // What run would bind for libraries = "auto": in the traced sandbox, and not proposed again.
+        var libraries = Elf.LibraryPlan.Mounts(profile, context.CreateLogger());
+        string log = TraceRun.Run(profile, libraries, options.Args, options.Seconds);
         // The advice is about the profile as written, not the one trace ran.
         var written = ProfileStore.Load(context.ProfileDirectory, options.Name);
-        var suggestions = TraceAdvice.From(StraceLog.Parse(log), written);
+        var suggestions = TraceAdvice.From(StraceLog.Parse(log), written, libraries);
         using var stdout = new StreamWriter(Console.OpenStandardOutput()) { NewLine = "\n" };
-        if (suggestions.Count == 0)
-            stdout.WriteLine($"# {options.Name}: nothing the daemon tried to reach is missing from its sandbox");
-        else
-            stdout.WriteLine($"# {options.Name}: add under [sandbox] in {Path.Combine(context.ProfileDirectory, options.Name + ".toml")}:");
-        foreach (var suggestion in suggestions)
-            stdout.WriteLine(Messages.Visible(suggestion.Line));
+        Write(stdout, options.Name, Path.Combine(context.ProfileDirectory, options.Name + ".toml"), suggestions);
         return 0;
+    }
+
+    /// <summary>
+    /// Top-level lines and [sandbox] lines in a block each, headed by where they go, so that
+    /// each block pastes as it is (into an array the file already has, the values join it).
+    /// </summary>
+    public static void Write(TextWriter output, string name, string file, IReadOnlyList<Suggestion> suggestions)
+    {
+        if (suggestions.Count == 0)
+            output.WriteLine($"# {name}: nothing the daemon tried to reach is missing from its sandbox");
+        foreach (bool top in (bool[])[true, false])
+        {
+            var block = suggestions.Where(s => s.TopLevel == top).ToList();
+            if (block.Count == 0)
+                continue;
+            output.WriteLine(top ? $"# {name}: add at the top level of {file} (before its first [table]):" : $"# {name}: add under [sandbox] in {file}:");
+            foreach (var suggestion in block)
+                output.WriteLine(Messages.Visible(suggestion.Line));
+        }
     }
 }
