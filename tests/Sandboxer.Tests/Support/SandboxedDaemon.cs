@@ -34,14 +34,15 @@ public sealed class SandboxedDaemon : IDisposable
     }
 
     /// <summary>
-    /// Waits until <paramref name="ready"/> holds, and fails with <paramref name="log"/> and the
-    /// output if the sandbox ends first or it does not within <paramref name="timeoutSeconds"/>.
+    /// Waits until <paramref name="ready"/> holds, and fails with the output and the daemon's
+    /// <paramref name="log"/> (where it keeps one apart) if the sandbox ends first or it does not
+    /// within <paramref name="timeoutSeconds"/>.
     /// </summary>
-    public void WaitUntil(Func<bool> ready, string what, Func<string> log, int timeoutSeconds = 30)
+    public void WaitUntil(Func<bool> ready, string what, Func<string>? log = null, int timeoutSeconds = 30)
     {
         bool done = Processes.WaitUntil(() => ready() || Bwrap.HasExited, timeoutSeconds) && !Bwrap.HasExited;
         Assert.True(done, $"{name}: {what} within {timeoutSeconds}s{(Bwrap.HasExited ? $" (the sandbox exited with {Bwrap.ExitCode})" : "")}\n"
-            + $"output:\n{Output}\nlog:\n{log()}");
+            + $"output:\n{Output}" + (log is null ? "" : $"\nlog:\n{log()}"));
     }
 
     /// <summary>SIGTERM to bwrap, as supervise-daemon sends it; then nothing of the sandbox is left.</summary>
