@@ -16,6 +16,11 @@ ALPINE_TEST="$ALPINE_DEMO busybox"
 # supervise-daemon (on Debian build/openrc.sh unpacks it instead, without installing init).
 DEBIAN_TEST="$DEBIAN_TEST socat tor ffmpeg"
 ALPINE_TEST="$ALPINE_TEST socat tor ffmpeg setpriv util-linux-misc openrc"
+# The shipped monerod.toml and i2pd.toml run their real daemons (MonerodTests, I2pdTests; on
+# the host stack only, the sid tree does not install them): Debian 12 has monero 0.18 and i2pd,
+# Alpine's community repository both under the same names.
+DEBIAN_TEST="$DEBIAN_TEST monero i2pd"
+ALPINE_TEST="$ALPINE_TEST monero i2pd"
 # musl's libc.so and nm/readelf for the libc import check; qemu runs the arm64 binary on x64.
 DEBIAN_TEST="$DEBIAN_TEST musl-dev binutils qemu-user-static"
 # The kernel's syscall numbers, against which the seccomp tables are checked.

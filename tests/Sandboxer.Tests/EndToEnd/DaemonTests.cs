@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Sandboxer.Tests.Support;
@@ -29,7 +28,7 @@ public sealed class DaemonTests : IDisposable
     /// Starts tor as the service account with the shipped profile and waits for its control socket
     /// (in its data directory: the shipped profile binds no /run/tor); the host's end of it.
     /// </summary>
-    private (Process Tor, List<string> Log, string ControlSocket) StartTor(int controlPort)
+    private (SandboxedDaemon Tor, string ControlSocket) StartTor(int controlPort)
     {
         string data = Accounts.OwnedDirectory(Account.Service, Path.Combine(profiles.Root, "tor-data"), "700");
         string logs = Accounts.OwnedDirectory(Account.Service, Path.Combine(profiles.Root, "tor-log"), "700");
@@ -49,43 +48,18 @@ public sealed class DaemonTests : IDisposable
             .Data("/var/log/tor", logs)
             .WriteTo(profiles);
 
-        var tor = Accounts.Start(Account.Service, profiles.Link("tor", Account.Service), [], profiles.Environment());
-        var log = new List<string>();
-        tor.OutputDataReceived += (_, line) => { if (line.Data is not null) lock (log) log.Add(line.Data); };
-        tor.ErrorDataReceived += (_, line) => { if (line.Data is not null) lock (log) log.Add(line.Data); };
-        tor.BeginOutputReadLine();
-        tor.BeginErrorReadLine();
+        var tor = SandboxedDaemon.Start(profiles, "tor", []);
         // Ready: the control socket is open and tor has started bootstrapping (offline, it stays at 0%).
-        bool ready = Processes.WaitUntil(() =>
-        {
-            lock (log)
-                return (log.Any(l => l.Contains(TorControlReady)) && log.Any(l => l.Contains("Bootstrapped 0%"))) || tor.HasExited;
-        }, 30);
-        if (!ready || tor.HasExited)
-        {
-            if (!tor.HasExited)
-                tor.Kill(entireProcessTree: true);
-            lock (log)
-                Assert.Fail($"tor did not open its control socket and start bootstrapping within 30s:\n{string.Join("\n", log)}");
-        }
-        return (tor, log, Path.Combine(data, "control"));
-    }
-
-    /// <summary>Stops tor as a supervisor would, with SIGTERM to bwrap, and checks nothing of it is left.</summary>
-    private static void StopTor(Process tor)
-    {
-        var tree = Processes.Descendants(tor.Id).Append(Processes.Read(tor.Id)!).ToList();
-        Runner.Run("kill", ["-TERM", tor.Id.ToString()]);
-        Assert.True(tor.WaitForExit(10_000), "bwrap (tor) did not exit within 10s of SIGTERM");
-        Processes.WaitUntil(() => !tree.Any(Processes.IsRunning), 5);
-        Assert.True(!tree.Any(Processes.IsRunning), "left running after SIGTERM to bwrap: " + string.Join(", ", tree.Where(Processes.IsRunning)));
-        tor.Dispose();
+        tor.WaitUntil(() => tor.Output.Contains(TorControlReady) && tor.Output.Contains("Bootstrapped 0%"),
+            "did not open its control socket and start bootstrapping");
+        return (tor, Path.Combine(data, "control"));
     }
 
     [Fact]
     public void Tor_answers_on_its_control_socket_from_the_sandbox()
     {
-        var (tor, _, control) = StartTor(Loopback.FreePort());
+        var (tor, control) = StartTor(Loopback.FreePort());
+        using var _ = tor;
         try
         {
             string? answer = EchoDaemon.Ask(new UnixDomainSocketEndPoint(control), "PROTOCOLINFO 1\r\nQUIT\r");
@@ -95,7 +69,7 @@ public sealed class DaemonTests : IDisposable
         }
         finally
         {
-            StopTor(tor);
+            tor.Stop();
         }
     }
 
@@ -108,11 +82,11 @@ public sealed class DaemonTests : IDisposable
     public void Tor_shares_the_hosts_network_as_its_shipped_profile_grants()
     {
         int port = Loopback.FreePort();
-        var (tor, log, _) = StartTor(port);
+        var (tor, _) = StartTor(port);
+        using var _ = tor;
         try
         {
-            lock (log)
-                Assert.Contains(log, l => l.Contains($"Opened Control listener connection (ready) on 127.0.0.1:{port}"));
+            Assert.Contains($"Opened Control listener connection (ready) on 127.0.0.1:{port}", tor.Output);
 
             string? answer = EchoDaemon.Ask(new IPEndPoint(IPAddress.Loopback, port), "PROTOCOLINFO 1\r\nQUIT\r");
 
@@ -120,14 +94,15 @@ public sealed class DaemonTests : IDisposable
         }
         finally
         {
-            StopTor(tor);
+            tor.Stop();
         }
     }
 
     [Fact]
     public void Tor_is_refused_writing_outside_its_data_directory()
     {
-        var (tor, log, control) = StartTor(Loopback.FreePort());
+        var (tor, control) = StartTor(Loopback.FreePort());
+        using var _ = tor;
         string torrc = Path.Combine(TorConfiguration, "torrc");
         string before = File.ReadAllText(torrc);
         try
@@ -144,15 +119,14 @@ public sealed class DaemonTests : IDisposable
             Assert.True(answer.Contains("551 Unable to write configuration to disk"), $"tor could rewrite its read-only torrc: {answer}");
             // tor's own account of the refusal reaches its log just after the reply.
             const string Refusal = "Couldn't open file for 'Log notice file /srv/tor.log': No such file or directory";
-            Processes.WaitUntil(() => { lock (log) return log.Any(l => l.Contains(Refusal)); }, 5);
-            lock (log)
-                Assert.True(log.Any(l => l.Contains(Refusal)), $"tor's log does not say why /srv/tor.log was refused:\n{string.Join("\n", log)}");
+            Processes.WaitUntil(() => tor.Output.Contains(Refusal), 5);
+            Assert.True(tor.Output.Contains(Refusal), $"tor's log does not say why /srv/tor.log was refused:\n{tor.Output}");
             Assert.Equal(before, File.ReadAllText(torrc));
             Assert.False(File.Exists("/srv/tor.log"), "tor wrote the host's /srv/tor.log");
         }
         finally
         {
-            StopTor(tor);
+            tor.Stop();
         }
     }
 
